@@ -1,0 +1,50 @@
+// Local stand-in for the Supabase edge gateway (`supabase functions serve` needs Docker): serves every
+// supabase/functions/<name>/index.ts at /functions/v1/<name>, handing each function the request path
+// without the /functions/v1 prefix, as the hosted runtime does. Also publishes the local JWKS.
+const port = Number(Deno.env.get("CRYO_FUNCTIONS_PORT") ?? 54321);
+const root = new URL("../supabase/functions/", import.meta.url);
+
+type Handler = { fetch: (req: Request) => Response | Promise<Response> };
+const functions = new Map<string, Handler>();
+
+for await (const entry of Deno.readDir(root)) {
+  if (!entry.isDirectory || entry.name.startsWith("_") || entry.name.startsWith(".")) continue;
+  const index = new URL(`${entry.name}/index.ts`, root);
+  try {
+    await Deno.stat(index);
+  } catch {
+    continue;
+  }
+  const mod = await import(index.href);
+  if (typeof mod.default?.fetch !== "function") {
+    throw new Error(`supabase/functions/${entry.name}/index.ts must export default { fetch }`);
+  }
+  functions.set(entry.name, mod.default);
+}
+
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+
+const server = Deno.serve({ hostname: "127.0.0.1", port, onListen: () => {} }, async (req) => {
+  const url = new URL(req.url);
+  if (url.pathname === "/auth/v1/.well-known/jwks.json") {
+    return new Response(Deno.env.get("SUPABASE_JWKS") ?? '{"keys":[]}', {
+      headers: { "content-type": "application/json", "cache-control": "public, max-age=600" },
+    });
+  }
+  const m = url.pathname.match(/^\/functions\/v1\/([^/]+)(\/.*)?$/);
+  const fn = m && functions.get(m[1]);
+  if (!fn) return json(404, { error: { code: "NOT_FOUND", message: `no function at ${url.pathname}` } });
+  url.pathname = `/${m![1]}${m![2] ?? ""}`;
+  return await fn.fetch(new Request(url, req));
+});
+
+console.log(JSON.stringify({ level: "info", msg: "functions served", port, functions: [...functions.keys()] }));
+
+// postgres.js pools keep Deno alive after SIGTERM; exit explicitly once the listener is closed.
+for (const sig of ["SIGTERM", "SIGINT"] as const) {
+  Deno.addSignalListener(sig, async () => {
+    await server.shutdown().catch(() => {});
+    Deno.exit(0);
+  });
+}

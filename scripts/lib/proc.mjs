@@ -1,0 +1,61 @@
+// Small process helpers for the stack scripts (Node built-ins only: they run before `npm ci` has).
+import { spawnSync } from "node:child_process";
+import { createConnection } from "node:net";
+import { existsSync, readFileSync } from "node:fs";
+
+export class StackError extends Error {}
+
+export function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 64 << 20, ...opts });
+  if (r.error) throw new StackError(`${cmd}: ${r.error.message}`);
+  return r;
+}
+
+export function must(cmd, args, opts = {}, what = `${cmd} ${args.join(" ")}`) {
+  const r = run(cmd, args, opts);
+  if (r.status !== 0) {
+    throw new StackError(`${what} failed (exit ${r.status}):\n${(r.stderr || "") + (r.stdout || "")}`.trim());
+  }
+  return r;
+}
+
+const isRoot = () => process.getuid?.() === 0;
+
+/** Runs a command as the `postgres` OS user (Postgres and pgbouncer refuse root). */
+export function asPostgres(cmd, args, opts = {}) {
+  return isRoot() ? run("runuser", ["-u", "postgres", "--", cmd, ...args], opts) : run(cmd, args, opts);
+}
+
+export function portOpen(port, host = "127.0.0.1", timeoutMs = 300) {
+  return new Promise((resolve) => {
+    const s = createConnection({ port, host });
+    const done = (v) => { s.destroy(); resolve(v); };
+    s.setTimeout(timeoutMs, () => done(false));
+    s.once("connect", () => done(true));
+    s.once("error", () => done(false));
+  });
+}
+
+export function pidAlive(pid) {
+  if (!pid) return false;
+  try { process.kill(pid, 0); } catch { return false; }
+  // A zombie (PID 1 here does not reap) still answers kill(0).
+  try { return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8")); } catch { return false; }
+}
+
+export function readPid(file) {
+  if (!existsSync(file)) return null;
+  const pid = Number(readFileSync(file, "utf8").split("\n")[0].trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : null;
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export async function waitFor(fn, timeoutMs, stepMs = 100) {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await fn()) return true;
+    await sleep(stepMs);
+  }
+  return false;
+}

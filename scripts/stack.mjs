@@ -1,0 +1,395 @@
+#!/usr/bin/env node
+// The local stack: Postgres 15 with the Supabase platform emulated, our migrations and seed, pgbouncer in
+// transaction mode standing in for Supavisor, and every edge function served by Deno.
+//   node scripts/stack.mjs start|stop|reset|status [-o json]
+// CRYO_STACK=dev (default) or test selects the stack; each has its own data and ports.
+import { createHash, randomBytes } from "node:crypto";
+import { chmodSync, chownSync, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { ensureDir, LOCAL, poolerUrl, readSecrets, ROOT, stackConfig } from "./lib/config.mjs";
+import { asPostgres, must, pidAlive, portOpen, readPid, run, StackError, waitFor } from "./lib/proc.mjs";
+
+const APT_PACKAGES = [
+  "postgresql-15-pgtap",
+  "postgresql-15-cron",
+  "postgresql-15-plpgsql-check",
+  "pgbouncer",
+  "libtap-parser-sourcehandler-pgtap-perl",
+];
+
+const BIN = run("pg_config", ["--bindir"]).stdout?.trim() || "/usr/lib/postgresql/15/bin";
+const pgBin = (n) => join(BIN, n);
+const isRoot = process.getuid?.() === 0;
+const t0 = Date.now();
+let quiet = false;
+const log = (m) => { if (!quiet) console.log(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`); };
+
+/** --- Installs --- */
+
+function ensureNodeDeps() {
+  const marker = join(ROOT, "node_modules", ".package-lock.json");
+  const lock = join(ROOT, "package-lock.json");
+  if (existsSync(marker) && (!existsSync(lock) || statSync(lock).mtimeMs <= statSync(marker).mtimeMs)) return;
+  log("installing npm dependencies (npm ci)");
+  must("npm", ["ci", "--no-audit", "--no-fund"], { cwd: ROOT, stdio: "inherit" }, "npm ci");
+}
+
+function ensureAptPackages() {
+  const missing = APT_PACKAGES.filter((p) => {
+    const r = run("dpkg-query", ["-W", "-f=${Status}", p]);
+    return r.status !== 0 || !r.stdout.includes("install ok installed");
+  });
+  if (!missing.length) return;
+  // Never name the server package nor upgrade: a newer minor would replace the installed server.
+  const cmd = `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing.join(" ")}`;
+  if (!isRoot) throw new StackError(`missing Debian packages: ${missing.join(", ")}\nrun as root:\n  ${cmd}`);
+  log(`installing ${missing.join(", ")}`);
+  must("apt-get", ["update", "-q"], { stdio: ["ignore", "ignore", "inherit"] }, "apt-get update");
+  must("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...missing],
+    { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } }, "apt-get install");
+  if (run("id", ["-u", "postgres"]).status !== 0) must("useradd", ["--system", "--no-create-home", "postgres"]);
+}
+
+/** --- Secrets and keys (gitignored .local/) --- */
+
+async function ensureSecrets(c) {
+  ensureDir(c.meta);
+  let s = readSecrets(c);
+  if (!s) {
+    s = { apiPassword: randomBytes(18).toString("base64url") };
+    writeFileSync(c.secretsFile, JSON.stringify(s, null, 2), { mode: 0o600 });
+  }
+  const { ensureSigningKey } = await import("./lib/keys.mjs");
+  await ensureSigningKey(c);
+  return s;
+}
+
+/** --- Postgres --- */
+
+function ownedByPostgres(dir, mode = 0o700) {
+  ensureDir(dir, mode);
+  chmodSync(dir, mode);
+  if (isRoot) must("chown", ["-R", "postgres:postgres", dir]);
+}
+
+function clusterConf(c) {
+  return `
+# CryoProtect local stack (${c.name}) - Supabase-like settings
+port = ${c.ports.db}
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '${c.run}'
+shared_preload_libraries = 'pg_stat_statements, pg_cron, plpgsql_check'
+cron.database_name = 'postgres'
+cron.use_background_workers = on
+max_worker_processes = 16
+max_connections = 100
+pg_stat_statements.track = all
+# throwaway local data: durability off for speed
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+log_min_messages = warning
+`;
+}
+
+function ensureCluster(c) {
+  if (existsSync(join(c.pgdata, "PG_VERSION"))) return false;
+  log(`creating cluster in ${c.pgdata}`);
+  ensureDir(c.root);
+  if (c.root.startsWith("/var/tmp/")) ownedByPostgres(join(c.root, ".."), 0o755);
+  ownedByPostgres(c.root, 0o755);
+  rmSync(c.pgdata, { recursive: true, force: true });
+  ownedByPostgres(c.pgdata);
+  ownedByPostgres(c.run, 0o755);
+  // supabase_admin is the bootstrap superuser, as on the platform; `postgres` is created demoted.
+  const r = asPostgres(pgBin("initdb"), ["-D", c.pgdata, "-U", "supabase_admin", "--auth-local=trust",
+    "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]);
+  if (r.status !== 0) throw new StackError(`initdb failed:\n${r.stderr}`);
+  const confPath = join(c.pgdata, "postgresql.conf");
+  writeFileSync(confPath, readFileSync(confPath, "utf8") + clusterConf(c));
+  return true;
+}
+
+function pgRunning(c) {
+  return asPostgres(pgBin("pg_ctl"), ["-D", c.pgdata, "status"]).status === 0;
+}
+
+async function startPostgres(c) {
+  if (pgRunning(c)) return;
+  if (await portOpen(c.ports.db)) {
+    throw new StackError(`port ${c.ports.db} (database) is taken by another process; stop it or set CRYO_PORT_OFFSET`);
+  }
+  ownedByPostgres(c.run, 0o755);
+  const logFile = join(c.run, "postgres.log");
+  log(`starting Postgres on ${c.ports.db}`);
+  // A crash leaves postmaster.pid behind; Postgres itself discards it when that pid is not a postmaster.
+  const r = asPostgres(pgBin("pg_ctl"), ["-D", c.pgdata, "-l", logFile, "-w", "-t", "60", "start"]);
+  if (r.status !== 0) {
+    const tail = existsSync(logFile) ? readFileSync(logFile, "utf8").split("\n").slice(-15).join("\n") : "";
+    throw new StackError(`Postgres did not start:\n${r.stderr}${r.stdout}\n--- ${logFile} ---\n${tail}`);
+  }
+}
+
+export function psql(c, sql, { user = "supabase_admin", file, db = "postgres", extra = [] } = {}) {
+  const args = ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", c.run, "-p", String(c.ports.db), "-U", user, "-d", db, ...extra];
+  if (file) args.push("-f", file); else args.push("-c", sql);
+  return run(pgBin("psql"), args);
+}
+
+function mustPsql(c, what, opts) {
+  const r = psql(c, opts.sql, opts);
+  if (r.status !== 0) throw new StackError(`${what} failed:\n${r.stderr}`);
+  return r;
+}
+
+function applyPlatform(c) {
+  mustPsql(c, "platform emulation (scripts/platform/platform.sql)", { file: join(ROOT, "scripts/platform/platform.sql") });
+}
+
+function applyMigrations(c) {
+  const url = `${c.dbUrl}?sslmode=disable`;
+  // CRYO_SUPABASE_WORKDIR points the CLI at another project folder (the stack's own tests use it).
+  const workdir = process.env.CRYO_SUPABASE_WORKDIR || ROOT;
+  const r = run(join(ROOT, "node_modules/.bin/supabase"), ["migration", "up", "--db-url", url, "--include-all", "--workdir", workdir],
+    { cwd: ROOT, env: { ...process.env, SUPABASE_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" } });
+  const out = `${r.stdout}${r.stderr}`;
+  if (r.status !== 0) {
+    const applying = [...out.matchAll(/Applying migration (\S+)/g)].map((m) => m[1]);
+    const failed = applying.length ? `supabase/migrations/${applying[applying.length - 1]}` : "a migration";
+    throw new StackError(`migration failed: ${failed}\n${out.trim()}`);
+  }
+  const applied = [...out.matchAll(/Applying migration (\S+)/g)].length;
+  if (applied) log(`applied ${applied} migration(s)`);
+}
+
+function seedHash() {
+  return createHash("sha256").update(readFileSync(join(ROOT, "supabase/seed.sql"))).digest("hex");
+}
+
+function applySeed(c) {
+  const marker = join(c.meta, "seeded");
+  if (existsSync(marker)) {
+    if (readFileSync(marker, "utf8").trim() !== seedHash()) {
+      log("note: supabase/seed.sql changed since this database was seeded; `npm run reset` reloads it");
+    }
+    return;
+  }
+  log("loading supabase/seed.sql");
+  // As `postgres`, like the CLI's `db reset`, so the seed cannot rely on superuser powers.
+  mustPsql(c, "seed (supabase/seed.sql)", { user: "postgres", file: join(ROOT, "supabase/seed.sql"),
+    extra: ["-1"] });
+  writeFileSync(marker, seedHash());
+}
+
+function setApiPassword(c, secrets) {
+  // Local stand-in for the deploy step that gives cryo_api its login password.
+  const pw = secrets.apiPassword.replace(/'/g, "''");
+  mustPsql(c, "setting the cryo_api password", { sql: `alter role cryo_api with login password '${pw}'` });
+}
+
+/** --- pgbouncer (local Supavisor, transaction mode) --- */
+
+function pgbouncerPidFile(c) { return join(c.pgbouncerDir, "pgbouncer.pid"); }
+
+async function startPgbouncer(c, secrets) {
+  const pid = readPid(pgbouncerPidFile(c));
+  if (pidAlive(pid) && await portOpen(c.ports.pooler)) return;
+  if (await portOpen(c.ports.pooler)) {
+    throw new StackError(`port ${c.ports.pooler} (pooler) is taken by another process; stop it or set CRYO_PORT_OFFSET`);
+  }
+  ownedByPostgres(c.pgbouncerDir, 0o700);
+  const ini = join(c.pgbouncerDir, "pgbouncer.ini");
+  const users = join(c.pgbouncerDir, "userlist.txt");
+  const logFile = join(c.pgbouncerDir, "pgbouncer.log");
+  // Pool sizing mirrors the CLI's [db.pooler] defaults; server_login_retry short so a fresh role is usable fast.
+  writeFileSync(ini, `[databases]
+postgres = host=127.0.0.1 port=${c.ports.db} dbname=postgres
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = ${c.ports.pooler}
+unix_socket_dir =
+pool_mode = transaction
+auth_type = scram-sha-256
+auth_file = ${users}
+admin_users = postgres
+stats_users = postgres
+default_pool_size = ${process.env.CRYO_POOLER_POOL_SIZE || 20}
+max_client_conn = ${process.env.CRYO_POOLER_MAX_CLIENTS || 200}
+server_login_retry = 1
+query_wait_timeout = 30
+server_lifetime = 3600
+server_idle_timeout = 300
+ignore_startup_parameters = extra_float_digits,options,search_path
+logfile = ${logFile}
+pidfile = ${pgbouncerPidFile(c)}
+`);
+  writeFileSync(users, `"cryo_api" "${secrets.apiPassword}"\n"postgres" "postgres"\n`, { mode: 0o600 });
+  for (const f of [ini, users]) if (isRoot) chownSync(f, ...pgIds());
+  rmSync(pgbouncerPidFile(c), { force: true });
+  log(`starting pgbouncer (transaction mode) on ${c.ports.pooler}`);
+  const r = asPostgres("pgbouncer", ["-d", ini]);
+  if (r.status !== 0) throw new StackError(`pgbouncer did not start:\n${r.stderr}${r.stdout}`);
+  if (!await waitFor(() => portOpen(c.ports.pooler), 5000)) {
+    const tail = existsSync(logFile) ? readFileSync(logFile, "utf8").split("\n").slice(-10).join("\n") : "";
+    throw new StackError(`pgbouncer is not listening on ${c.ports.pooler}:\n${tail}`);
+  }
+}
+
+let _ids;
+function pgIds() {
+  if (!_ids) _ids = [Number(run("id", ["-u", "postgres"]).stdout), Number(run("id", ["-g", "postgres"]).stdout)];
+  return _ids;
+}
+
+function stopPgbouncer(c) {
+  const pid = readPid(pgbouncerPidFile(c));
+  if (pidAlive(pid)) process.kill(pid, "SIGTERM");
+  return pid;
+}
+
+/** --- Edge functions (Deno) --- */
+
+export function functionsEnv(c, secrets) {
+  const jwks = readFileSync(join(c.keysDir, "jwks.json"), "utf8");
+  return {
+    CRYO_DB_URL: poolerUrl(c, secrets),
+    SUPABASE_URL: c.apiUrl,
+    SUPABASE_JWKS: jwks,
+    CRYO_FUNCTIONS_PORT: String(c.ports.api),
+  };
+}
+
+async function functionsHealthy(c) {
+  try {
+    const r = await fetch(`${c.functionsUrl}/health`, { signal: AbortSignal.timeout(2000) });
+    await r.body?.cancel();
+    return r.status === 200;
+  } catch { return false; }
+}
+
+async function startFunctions(c, secrets) {
+  const pid = readPid(c.functionsPid);
+  if (pidAlive(pid) && await functionsHealthy(c)) return;
+  if (pidAlive(pid)) process.kill(pid, "SIGTERM");
+  if (await portOpen(c.ports.api)) {
+    if (!await waitFor(async () => !(await portOpen(c.ports.api)), 3000)) {
+      throw new StackError(`port ${c.ports.api} (functions) is taken by another process; stop it or set CRYO_PORT_OFFSET`);
+    }
+  }
+  log(`serving edge functions on ${c.functionsUrl}`);
+  const out = openSync(c.functionsLog, "a");
+  const child = spawn(join(ROOT, "node_modules/.bin/deno"),
+    ["run", "--allow-net", "--allow-env", "--allow-read", "--config", join(ROOT, "deno.json"), join(ROOT, "scripts/functions-server.ts")],
+    { cwd: ROOT, detached: true, stdio: ["ignore", out, out], env: { ...process.env, ...functionsEnv(c, secrets) } });
+  child.unref();
+  writeFileSync(c.functionsPid, String(child.pid));
+  if (!await waitFor(() => functionsHealthy(c), 60000, 200)) {
+    const tail = readFileSync(c.functionsLog, "utf8").split("\n").slice(-20).join("\n");
+    throw new StackError(`edge functions did not become healthy at ${c.functionsUrl}/health:\n${tail}`);
+  }
+}
+
+function stopFunctions(c) {
+  const pid = readPid(c.functionsPid);
+  if (pidAlive(pid)) {
+    try { process.kill(-pid, "SIGTERM"); } catch { process.kill(pid, "SIGTERM"); }
+  }
+  rmSync(c.functionsPid, { force: true });
+}
+
+/** --- Commands --- */
+
+export async function start(c = stackConfig()) {
+  ensureNodeDeps();
+  ensureAptPackages();
+  const secrets = await ensureSecrets(c);
+  const fresh = ensureCluster(c);
+  if (fresh) rmSync(join(c.meta, "seeded"), { force: true });
+  await startPostgres(c);
+  applyPlatform(c);
+  applyMigrations(c);
+  setApiPassword(c, secrets);
+  applySeed(c);
+  await startPgbouncer(c, secrets);
+  await startFunctions(c, secrets);
+  return c;
+}
+
+export async function stop(c = stackConfig()) {
+  stopFunctions(c);
+  stopPgbouncer(c);
+  if (existsSync(join(c.pgdata, "PG_VERSION")) && pgRunning(c)) {
+    asPostgres(pgBin("pg_ctl"), ["-D", c.pgdata, "-m", "fast", "-w", "stop"]);
+  }
+  await waitFor(async () => !(await portOpen(c.ports.pooler)), 3000);
+}
+
+export async function reset(c = stackConfig()) {
+  await stop(c);
+  log(`dropping ${c.pgdata}`);
+  rmSync(c.pgdata, { recursive: true, force: true });
+  rmSync(join(c.meta, "seeded"), { force: true });
+  return start(c);
+}
+
+export async function status(c = stackConfig()) {
+  const secrets = readSecrets(c);
+  const { anonKey } = await import("./lib/keys.mjs");
+  const running = {
+    db: existsSync(join(c.pgdata, "PG_VERSION")) && pgRunning(c),
+    pooler: await portOpen(c.ports.pooler),
+    functions: await functionsHealthy(c),
+  };
+  return {
+    API_URL: c.apiUrl,
+    DB_URL: c.dbUrl,
+    POOLER_URL: secrets ? poolerUrl(c, secrets) : null,
+    FUNCTIONS_URL: c.functionsUrl,
+    JWKS_URL: `${c.apiUrl}/auth/v1/.well-known/jwks.json`,
+    ANON_KEY: existsSync(join(c.keysDir, "signing_key.json")) ? await anonKey(c) : null,
+    STACK: c.name,
+    RUNNING: running,
+  };
+}
+
+function printHuman(s) {
+  const up = (b) => (b ? "running" : "stopped");
+  console.log(`
+CryoProtect local stack (${s.STACK}): database ${up(s.RUNNING.db)}, pooler ${up(s.RUNNING.pooler)}, functions ${up(s.RUNNING.functions)}
+
+         API URL: ${s.API_URL}
+   Functions URL: ${s.FUNCTIONS_URL}
+          DB URL: ${s.DB_URL}
+      Pooler URL: ${s.POOLER_URL}   (transaction mode: what the functions use)
+        JWKS URL: ${s.JWKS_URL}
+        anon key: ${s.ANON_KEY}
+
+A user token:     npm run token -- user alice@example.org
+Health:           curl ${s.FUNCTIONS_URL}/health
+`);
+}
+
+async function main() {
+  const [cmd, ...rest] = process.argv.slice(2);
+  const json = rest.includes("-o") && rest[rest.indexOf("-o") + 1] === "json";
+  try {
+    if (cmd === "start") { await start(); printHuman(await status()); log("ready"); }
+    else if (cmd === "stop") { await stop(); console.log("stopped"); }
+    else if (cmd === "reset") { await reset(); printHuman(await status()); log("ready"); }
+    else if (cmd === "status") {
+      quiet = json;
+      const s = await status();
+      if (json) console.log(JSON.stringify(s, null, 2)); else printHuman(s);
+    } else {
+      console.error("usage: stack.mjs start|stop|reset|status [-o json]");
+      process.exit(2);
+    }
+  } catch (e) {
+    if (e instanceof StackError) { console.error(`\nerror: ${e.message}`); process.exit(1); }
+    throw e;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

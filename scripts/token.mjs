@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// Mints a token the way Supabase Auth would for a user of the local stack:
+//   npm run token -- user <email> [--ttl seconds]
+//   npm run token -- anon
+import { randomUUID } from "node:crypto";
+import { stackConfig } from "./lib/config.mjs";
+import { anonKey, signToken } from "./lib/keys.mjs";
+import { psql } from "./stack.mjs";
+
+const args = process.argv.slice(2);
+const ttlIdx = args.indexOf("--ttl");
+const ttl = ttlIdx >= 0 ? Number(args.splice(ttlIdx, 2)[1]) : 3600;
+const [kind, email] = args;
+const c = stackConfig();
+
+if (kind === "anon") {
+  console.log(await anonKey(c));
+} else if (kind === "user" && email) {
+  const q = psql(c, `select id, coalesce(phone, ''), is_anonymous from auth.users where email = lower('${email.replace(/'/g, "''")}')`,
+    { user: "supabase_admin", extra: ["-At", "-F", "|"] });
+  if (q.status !== 0) { console.error(`error: cannot reach the ${c.name} database: ${q.stderr.trim()} (is it started? npm start)`); process.exit(1); }
+  const line = q.stdout.trim();
+  if (!line) { console.error(`error: no user with email ${email} in the ${c.name} stack (seeded users: see README)`); process.exit(1); }
+  const [sub, phone, anon] = line.split("|");
+  const token = await signToken(c, {
+    aud: "authenticated",
+    sub,
+    email: email.toLowerCase(),
+    phone,
+    role: "authenticated",
+    aal: "aal1",
+    amr: [{ method: "password", timestamp: Math.floor(Date.now() / 1000) }],
+    session_id: randomUUID(),
+    is_anonymous: anon === "t",
+    app_metadata: { provider: "email", providers: ["email"] },
+    user_metadata: {},
+  }, ttl);
+  console.log(token);
+} else {
+  console.error("usage: npm run token -- user <email> [--ttl seconds] | anon");
+  process.exit(2);
+}

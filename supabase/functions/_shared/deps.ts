@@ -1,0 +1,8 @@
+// The one place that names third-party versions for the edge functions (npm: specifiers work both under
+// `supabase functions deploy` and locally; jsr/deno.land are not reachable from our build machines).
+export { Hono } from "npm:hono@4.13.19";
+export type { Context, MiddlewareHandler } from "npm:hono@4.13.19";
+export { HTTPException } from "npm:hono@4.13.19/http-exception";
+export { z } from "npm:zod@4.6.7";
+export { default as postgres } from "npm:postgres@3.4.9";
+export type { Sql, TransactionSql } from "npm:postgres@3.4.9";
