@@ -3,7 +3,7 @@
 // line `N passed, N failed` that totals all of them.
 //   CRYO_TEST_REUSE=1  reuse a healthy running test stack instead of rebuilding it (faster local loops)
 //   CRYO_TEST_KEEP=1   leave the test stack running afterwards
-//   npm test -- <suite>...   run only some suites: advisors lint pgtap deno stack
+//   npm test -- <suite>...   run only some suites: advisors lint pgtap deno unit stack
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -26,6 +26,17 @@ function exec(cmd, args, env = {}) {
     tee(child.stderr, process.stderr);
     child.on("close", (code) => resolve({ code: code ?? 1, out }));
   });
+}
+
+async function nodeTests(rel) {
+  const dir = join(ROOT, rel);
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".test.mjs")).map((f) => join(rel, f)) : [];
+  if (!files.length) return { passed: 0, failed: 0 };
+  const r = await exec(process.execPath, ["--test", "--test-reporter=tap", "--test-concurrency=1", ...files], { CRYO_STACK: "test" });
+  const passed = Number(r.out.match(/^# pass (\d+)/m)?.[1] ?? 0);
+  let failed = Number(r.out.match(/^# fail (\d+)/m)?.[1] ?? 0);
+  if (r.code !== 0 && failed === 0) failed = 1;
+  return { passed, failed };
 }
 
 const suites = {
@@ -67,18 +78,10 @@ const suites = {
     const failed = Number(m[2]) || (r.code !== 0 ? 1 : 0);
     return { passed: Number(m[1]), failed };
   },
+  // Node-side code (import tools, chemistry checks): node:test over tests/unit/.
+  unit: () => nodeTests("tests/unit"),
   // The stack's own behaviour in bad states (node:test), run last: it stops and restarts pieces.
-  async stack() {
-    const dir = join(ROOT, "tests/stack");
-    if (!existsSync(dir)) return { passed: 0, failed: 0 };
-    const files = readdirSync(dir).filter((f) => f.endsWith(".test.mjs")).map((f) => join("tests/stack", f));
-    if (!files.length) return { passed: 0, failed: 0 };
-    const r = await exec(process.execPath, ["--test", "--test-reporter=tap", "--test-concurrency=1", ...files], { CRYO_STACK: "test" });
-    const passed = Number(r.out.match(/^# pass (\d+)/m)?.[1] ?? 0);
-    let failed = Number(r.out.match(/^# fail (\d+)/m)?.[1] ?? 0);
-    if (r.code !== 0 && failed === 0) failed = 1;
-    return { passed, failed };
-  },
+  stack: () => nodeTests("tests/stack"),
 };
 
 const only = process.argv.slice(2);
