@@ -19,9 +19,9 @@ as $$ select md5('fixture:' || tbl || ':' || tag)::uuid $$;
 
 /**
  * tests.access_fixture() returns void
- * As the project owner: users (acc_owner_a, acc_editor_a, acc_viewer_a in Alpha; acc_editor_b in Beta;
- * acc_outsider in none), teams A and B, and for each access-controlled table a public row 'P' and a
- * private row of each team ('A', 'B'). Children omit team_id/visibility: the trigger fills them in.
+ * As the project owner: users (acc_owner_a, acc_editor_a, acc_viewer_a in Alpha; acc_owner_b and
+ * acc_editor_b in Beta; acc_outsider in none), teams A and B, and for each access-controlled table a
+ * public row 'P' and a private row of each team ('A', 'B'). Children omit team_id/visibility: the trigger fills them in.
  */
 create or replace function tests.access_fixture()
 returns void
@@ -32,12 +32,13 @@ declare
   t text;
   f uuid;
 begin
-  perform tests.create_supabase_user(u) from unnest(array['acc_owner_a', 'acc_editor_a', 'acc_viewer_a', 'acc_editor_b', 'acc_outsider']) u;
+  perform tests.create_supabase_user(u) from unnest(array['acc_owner_a', 'acc_editor_a', 'acc_viewer_a', 'acc_owner_b', 'acc_editor_b', 'acc_outsider']) u;
   insert into public.teams (id, name) values (tests.fid('teams', 'A'), 'Fixture Alpha'), (tests.fid('teams', 'B'), 'Fixture Beta');
   insert into public.team_members (team_id, user_id, role) values
     (tests.fid('teams', 'A'), tests.get_supabase_uid('acc_owner_a'), 'owner'),
     (tests.fid('teams', 'A'), tests.get_supabase_uid('acc_editor_a'), 'editor'),
     (tests.fid('teams', 'A'), tests.get_supabase_uid('acc_viewer_a'), 'viewer'),
+    (tests.fid('teams', 'B'), tests.get_supabase_uid('acc_owner_b'), 'owner'),
     (tests.fid('teams', 'B'), tests.get_supabase_uid('acc_editor_b'), 'editor');
   insert into public.property_types (id, code, name, canonical_unit) values (tests.fid('property_types', 'P'), 'fixture_prop', 'Fixture property', 'mM');
   foreach t in array array['P', 'A', 'B'] loop
