@@ -24,7 +24,7 @@ create table public.mixtures (
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   constraint mixtures_team_visibility check (visibility = 'public' or team_id is not null),
-  constraint mixtures_total_unit check ((total_concentration is null) = (total_unit is null)),
+  constraint mixtures_total_unit check (total_concentration is null or total_unit is not null),
   constraint mixtures_total_percent check (total_unit not in ('% w/v', '% v/v') or total_concentration <= 100)
 );
 comment on table public.mixtures is 'CPA mixtures (vitrification solutions), with provenance, owner team and visibility.';

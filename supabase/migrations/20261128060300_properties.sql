@@ -11,7 +11,7 @@
 /** A kind of property with its canonical unit; public reference data. */
 create table public.property_types (
   id uuid primary key default gen_random_uuid(),
-  code text not null unique check (code ~ '^[a-z][a-z0-9_]*$'),
+  code text not null unique check (btrim(code) <> ''),
   name text not null check (btrim(name) <> ''),
   canonical_unit text,
   value_kind text not null default 'numeric' check (value_kind in ('numeric', 'text')),
