@@ -1,0 +1,101 @@
+// The scoped service path end to end, as an edge function would take it: log in to the transaction pooler
+// as cryo_api, switch per transaction to cryo_service with the token's claims, and let RLS apply the scope.
+import assert from "node:assert/strict";
+import postgres from "npm:postgres@3.4.9";
+import { adminSql, POOLER_URL } from "./_helpers.ts";
+
+const run = crypto.randomUUID().slice(0, 8);
+const key = (c: string) =>
+  `${"SERVICESCOPE" + c.repeat(2)}-${run.toUpperCase().replace(/[^A-Z]/g, "Q").padEnd(10, "Q")}-N`;
+
+async function asService(claims: Record<string, unknown>, body: (tx: postgres.TransactionSql) => Promise<unknown>) {
+  const api = postgres(POOLER_URL, { max: 1, prepare: false, onnotice: () => {} });
+  try {
+    return await api.begin(async (tx) => {
+      await tx`select set_config('request.jwt.claims', ${JSON.stringify({ role: "cryo_service", ...claims })}, true)`;
+      await tx`set local role cryo_service`;
+      return await body(tx);
+    });
+  } finally {
+    await api.end();
+  }
+}
+
+Deno.test("a scoped service token reads and writes only what its scope and team allow, through the pooler", async () => {
+  assert.ok(POOLER_URL, "POOLER_URL is set by the test runner");
+  const admin = adminSql();
+  const [mine, other] = [crypto.randomUUID(), crypto.randomUUID()];
+  try {
+    await admin`insert into public.teams (id, name) values (${mine}, ${"svc-mine-" + run}), (${other}, ${
+      "svc-other-" + run
+    })`;
+    await admin`insert into public.molecules (name, smiles, inchikey, source, team_id, visibility) values
+      (${"svc mine " + run}, 'C', ${key("A")}, 'service test', ${mine}, 'team'),
+      (${"svc other " + run}, 'C', ${key("B")}, 'service test', ${other}, 'team')`;
+
+    const visible = async (claims: Record<string, unknown>) =>
+      ((await asService(
+        claims,
+        (tx) =>
+          tx`select name from public.molecules where source = 'service test' and name like ${"%" + run} order by name`,
+      )) as {
+        name: string;
+      }[]).map((r) => r.name);
+
+    assert.deepEqual(
+      await visible({ scope: "molecules:read", team_id: mine }),
+      [`svc mine ${run}`],
+      "molecules:read sees its own team's private molecule, not another team's",
+    );
+    assert.deepEqual(
+      await visible({ scope: "mixtures:read", team_id: mine }),
+      [],
+      "without the molecules scope nothing is visible",
+    );
+    assert.deepEqual(await visible({ team_id: mine }), [], "no scope claim at all: nothing is visible");
+
+    const inserted = await asService(
+      { scope: "molecules:write", team_id: mine },
+      (tx) =>
+        tx`insert into public.molecules (name, smiles, inchikey, source, team_id, visibility)
+         values (${"svc new " + run}, 'CC', ${key("C")}, 'service test', ${mine}, 'team') returning team_id`,
+    );
+    assert.equal((inserted as { team_id: string }[])[0].team_id, mine, "molecules:write inserts into its own team");
+
+    await assert.rejects(
+      asService(
+        { scope: "molecules:write", team_id: mine },
+        (tx) =>
+          tx`insert into public.molecules (name, smiles, inchikey, source, team_id, visibility)
+           values (${"svc forged " + run}, 'CC', ${key("D")}, 'service test', ${other}, 'team')`,
+      ),
+      (e: { code?: string }) => e.code === "42501",
+      "writing into another team is refused with 42501",
+    );
+    await assert.rejects(
+      asService(
+        { scope: "molecules:read", team_id: mine },
+        (tx) =>
+          tx`insert into public.molecules (name, smiles, inchikey, source, team_id, visibility)
+           values (${"svc readonly " + run}, 'CC', ${key("E")}, 'service test', ${mine}, 'team')`,
+      ),
+      (e: { code?: string }) => e.code === "42501",
+      "a read scope cannot write",
+    );
+
+    // The role and claims were transaction-local: the pooled connection is back to cryo_api without claims.
+    const api = postgres(POOLER_URL, { max: 1, prepare: false, onnotice: () => {} });
+    try {
+      const [s] =
+        await api`select current_user as role, coalesce(current_setting('request.jwt.claims', true), '') as claims`;
+      assert.equal(s.role, "cryo_api");
+      assert.equal(s.claims, "");
+    } finally {
+      await api.end();
+    }
+  } finally {
+    await admin`delete from public.molecules where source = 'service test' and name like ${"%" + run}`;
+    await admin`delete from public.teams where id in (${mine}, ${other})`;
+    await admin.end();
+  }
+});
