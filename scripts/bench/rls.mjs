@@ -7,7 +7,7 @@
 // Writes reports/rls-bench.json and reports/rls-bench.md.
 //   --iterations N  timed runs per query and side (default 1000), after 100 warm-up runs
 import postgres from "postgres";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import os from "node:os";
@@ -134,12 +134,17 @@ try {
     method: "one direct connection; each run is its own transaction; member = set_config(claims) + set_config(role, authenticated) then the query; owner = postgres (BYPASSRLS); only the query is timed; sides interleaved, order alternating",
     results,
   };
+  const scaleFile = join(ROOT, "reports/db-scale.json");
+  const scale = existsSync(scaleFile) ? JSON.parse(readFileSync(scaleFile, "utf8")) : null;
+  if (scale && scale.stack === c.name) report.data_generation = { command: scale.command, generated_at: scale.generated_at,
+    total_seconds: scale.total_seconds, steps: scale.steps };
   mkdirSync(join(ROOT, "reports"), { recursive: true });
   writeFileSync(join(ROOT, "reports/rls-bench.json"), `${JSON.stringify(report, null, 2)}\n`);
   const md = [
     "# RLS overhead benchmark",
     "",
-    `Produced by \`${report.command}\` on the ${c.name} stack after \`npm run db:scale -- --molecules ${molecules}\` ` +
+    `Produced by \`${report.command}\` on the ${c.name} stack holding ${molecules} molecules ` +
+      `(after \`${report.data_generation?.command ?? "npm run db:scale"}\`) ` +
       `(${report.generated_at}; ${report.machine.cpus} CPUs, ${report.machine.model}).`,
     "",
     `Member: ${MEMBER} (${teams.length} teams), acting as PostgREST does (role authenticated + JWT claims). Owner: postgres, ` +
@@ -151,6 +156,11 @@ try {
     ...results.map((r) => `| ${r.title} | ${r.member.p50_ms} ms | ${r.member.p95_ms} ms | ${r.owner.p50_ms} ms | ${r.owner.p95_ms} ms | ` +
       `${r.ratio_p50} | ${r.ratio_p95} | ${r.member.mean_rows} / ${r.owner.mean_rows} |`),
     "",
+    ...(report.data_generation ? [
+      `Data set: \`${report.data_generation.command}\` took ${report.data_generation.total_seconds} s ` +
+        `(${report.data_generation.steps.map((s) => `${s.step}: ${s.seconds} s`).join("; ")}).`,
+      "",
+    ] : []),
     "The machine has 2 shared cores and other work running; absolute times move between runs, the ratios less so.",
     "",
   ].join("\n");
