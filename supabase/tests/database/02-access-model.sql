@@ -298,18 +298,17 @@ select is(
   (select count(*)::int from pg_policy p join pg_class c on c.oid = p.polrelid
    where c.relnamespace = 'public'::regnamespace and 0::oid = any (p.polroles)),
   0, 'no policy applies to the PUBLIC pseudo-role');
+-- Every call of an auth or private helper in a policy must be wrapped as (select fn()): counted, not guessed.
 select is(
-  (select count(*)::int from pg_policy p join pg_class c on c.oid = p.polrelid
+  (select coalesce(array_agg(format('%s.%s', c.relname, p.polname) order by c.relname, p.polname), '{}')
+   from pg_policy p join pg_class c on c.oid = p.polrelid
+   cross join lateral (select coalesce(pg_get_expr(p.polqual, p.polrelid), '') || ' ' || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '') as expr) e
    where c.relnamespace = 'public'::regnamespace
-     and (pg_get_expr(p.polqual, p.polrelid) ~ 'auth\.(uid|jwt)\(\)' and pg_get_expr(p.polqual, p.polrelid) !~ 'SELECT auth\.')),
-  0, 'policies call auth helpers only wrapped in a select (evaluated once per statement)');
-select is(
-  (select count(*)::int from pg_policy p join pg_class c on c.oid = p.polrelid
-   where c.relnamespace = 'public'::regnamespace
-     and coalesce(pg_get_expr(p.polqual, p.polrelid), '') || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '')
-         ~ 'private\.\w+\(' and (coalesce(pg_get_expr(p.polqual, p.polrelid), '') || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), ''))
-         ~ '[^T] private\.\w+\('),
-  0, 'policies call private helpers only as (select private.fn())');
+     and regexp_count(e.expr, '(auth|private)\.\w+\(') <> regexp_count(e.expr, 'SELECT (auth|private)\.\w+\(')),
+  '{}'::text[], 'policies call auth and private helpers only wrapped as (select fn()), evaluated once per statement');
+select ok(
+  (select count(*) > 0 from pg_policy p where regexp_count(pg_get_expr(p.polqual, p.polrelid), 'SELECT private\.my_team_ids\(') > 0),
+  'the wrapped-call check above does see the helpers in the policies');
 select is(
   (select coalesce(array_agg(c.relname::text order by c.relname), '{}') from pg_class c
    where c.relnamespace = 'public'::regnamespace and c.relkind = 'r'
