@@ -307,9 +307,9 @@ begin
     execute format('drop policy %I on %s', p.polname, rel);
   end loop;
 
-  -- Teams: creating one only needs a signed-in user (a trigger makes them owner).
   execute format('create policy %I on %s for select to anon using (%s)', base || '_anon_select', rel, anon_read);
   execute format('create policy %I on %s for select to authenticated using (%s)', base || '_member_select', rel, member_read);
+  -- Creating a team only needs a signed-in user (a trigger makes them its owner).
   execute format('create policy %I on %s for insert to authenticated with check (%s)', base || '_member_insert', rel,
     case when kind = 'team' then '(select auth.uid()) is not null' else member_write end);
   execute format('create policy %I on %s for update to authenticated using (%s) with check (%s)', base || '_member_update', rel,

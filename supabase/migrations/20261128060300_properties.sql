@@ -14,7 +14,7 @@ create table public.property_types (
   code text not null unique check (btrim(code) <> ''),
   name text not null check (btrim(name) <> ''),
   canonical_unit text,
-  value_kind text not null default 'numeric' check (value_kind in ('numeric', 'text')),
+  value_kind text default 'numeric' check (value_kind in ('numeric', 'text')),
   description text
 );
 comment on table public.property_types is 'Kinds of molecular properties and their canonical units (reference data).';
@@ -29,7 +29,7 @@ create table public.molecular_properties (
   numeric_value numeric,
   text_value text,
   unit text,
-  qualifier text not null default '=' check (qualifier in ('=', '<', '<=', '>', '>=', '~')),
+  qualifier text default '=' check (qualifier in ('=', '<', '<=', '>', '>=', '~')),
   temperature_c numeric check (temperature_c is null or temperature_c >= -273.15),
   method text,
   species text,
