@@ -264,34 +264,35 @@ grant usage on schema tests to cryo_service;
 grant select on tests.team_data_expectations to postgres;
 
 begin;
-select plan(58);
+select plan(59);
 
--- The generator covers every table of the exposed schema
--- (tests.rls_enabled() pins search_path to '' and cannot call pgTAP internals, so the check is inline.)
+-- The generator covers every table of every exposed schema (the Data API's pgrst.db_schemas)
+create temporary view exposed_tables as
+select c.oid, format('%s.%s', n.nspname, c.relname) as name, c.relname, c.relrowsecurity
+from pg_class c join pg_namespace n on n.oid = c.relnamespace
+where c.relkind in ('r', 'p')
+  and n.nspname = any (string_to_array(replace(coalesce(current_setting('pgrst.db_schemas', true), ''), ' ', ''), ','));
+select ok('public' = any (string_to_array(replace(coalesce(current_setting('pgrst.db_schemas', true), ''), ' ', ''), ','))
+  and (select count(*) from exposed_tables) >= 9, 'the exposed schemas are known and hold the data model''s tables');
+select is((select coalesce(array_agg(name order by name), '{}') from exposed_tables where not relrowsecurity),
+  '{}'::text[], 'every table in an exposed schema has row-level security enabled');
 select is(
-  (select coalesce(array_agg(c.relname::text order by c.relname), '{}') from pg_class c
-   where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p') and not c.relrowsecurity),
-  '{}'::text[], 'every table in public has row-level security enabled');
+  (select coalesce(array_agg(name order by name), '{}') from exposed_tables
+   where oid not in (select table_name from private.access_registry)),
+  '{}'::text[], 'every exposed table is registered with a resource and row model in private.access_registry');
 select is(
-  (select coalesce(array_agg(c.relname::text order by c.relname), '{}') from pg_class c
-   where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p')
-     and c.oid not in (select table_name from private.access_registry)),
-  '{}'::text[], 'every table in public is registered with a resource and row model in private.access_registry');
-select is(
-  (select coalesce(array_agg(c.relname::text order by c.relname), '{}') from pg_class c
-   where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p')
-     and (select count(*) from pg_policy p where p.polrelid = c.oid) <> 9),
-  '{}'::text[], 'every table in public has exactly the nine standard policies');
+  (select coalesce(array_agg(name order by name), '{}') from exposed_tables t
+   where (select count(*) from pg_policy p where p.polrelid = t.oid) <> 9),
+  '{}'::text[], 'every exposed table has exactly the nine standard policies');
 select is(
   (select coalesce(array_agg(format('%s: %s', c.relname, x.name) order by c.relname, x.name), '{}')
-   from pg_class c
+   from exposed_tables c
    cross join (values ('anon_select', 'r', 'anon'), ('member_select', 'r', 'authenticated'),
                       ('member_insert', 'a', 'authenticated'), ('member_update', 'w', 'authenticated'),
                       ('member_delete', 'd', 'authenticated'), ('service_select', 'r', 'cryo_service'),
                       ('service_insert', 'a', 'cryo_service'), ('service_update', 'w', 'cryo_service'),
                       ('service_delete', 'd', 'cryo_service')) x(name, cmd, role)
-   where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p')
-     and not exists (select from pg_policy p where p.polrelid = c.oid and p.polname = c.relname || '_' || x.name
+   where not exists (select from pg_policy p where p.polrelid = c.oid and p.polname = c.relname || '_' || x.name
                        and p.polcmd = x.cmd::"char" and p.polpermissive and p.polroles = array[x.role::regrole::oid])),
   '{}'::text[], 'each standard policy exists with its command, a single named role, and is permissive');
 select is(
