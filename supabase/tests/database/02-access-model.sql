@@ -153,7 +153,8 @@ $$;
 /**
  * tests.matrix_case(actor text, tbl text, op text, target text) returns text
  * One cell of the access matrix on the fixture: op is select | insert | update | delete; target is the
- * fixture row ('P', 'A', 'B'; for insert, the team the new row goes to). Returns 'ok', 'filtered' or a
+ * fixture row ('P', 'A', 'B'; for insert, the team the new row goes to; for team_members, the team's
+ * editor membership, and insert adds the outsider as viewer). Returns 'ok', 'filtered' or a
  * SQLSTATE (select: 'ok' = visible, 'filtered' = not visible).
  */
 create or replace function tests.matrix_case(actor text, tbl text, op text, target text)
@@ -165,20 +166,27 @@ declare
   resource text := (select r.resource from private.access_registry r where r.table_name = ('public.' || tbl)::regclass);
   id uuid := tests.fid(tbl, target);
   team uuid := tests.fid('teams', target);
+  -- team_members has no id: its target row is the team's editor membership
+  pred text := case tbl when 'team_members' then format('team_id = %L and role = ''editor''', team) else format('id = %L', id) end;
   stmt text;
   result text;
 begin
   stmt := case op
-    when 'select' then format('select 1 from public.%I where id = %L', tbl, id)
-    when 'update' then format('update public.%I set %s where id = %L', tbl, case tbl
+    when 'select' then format('select 1 from public.%I where %s', tbl, pred)
+    when 'update' then format('update public.%I set %s where %s', tbl, case tbl
+      when 'teams' then 'name = name || '' (edited)'''
+      when 'team_members' then 'role = ''viewer'''
       when 'molecules' then 'name = name || '' (edited)'''
       when 'molecule_identifiers' then 'source = source || '' (edited)'''
       when 'mixtures' then 'description = ''edited'''
       when 'mixture_components' then 'concentration = concentration + 1'
       when 'molecular_properties' then 'method = ''edited'''
-      when 'property_types' then 'description = ''edited''' end, id)
-    when 'delete' then format('delete from public.%I where id = %L', tbl, id)
+      when 'property_types' then 'description = ''edited''' end, pred)
+    when 'delete' then format('delete from public.%I where %s', tbl, pred)
     when 'insert' then case tbl
+      when 'teams' then $s$insert into public.teams (name) values ('Matrix team')$s$
+      when 'team_members' then format($s$insert into public.team_members (team_id, user_id, role) values (%L, %L, 'viewer')$s$,
+        team, tests.get_supabase_uid('acc_outsider'))
       when 'molecules' then format($s$insert into public.molecules (name, smiles, inchikey, source, team_id, visibility)
         values ('matrix molecule', 'CCO', 'MATRIXMOLECULE-INSERTEDXX-N', 'matrix', %L, 'team')$s$, team)
       when 'molecule_identifiers' then format($s$insert into public.molecule_identifiers (molecule_id, kind, value, source)
@@ -264,7 +272,7 @@ grant usage on schema tests to cryo_service;
 grant select on tests.team_data_expectations to postgres;
 
 begin;
-select plan(59);
+select plan(204);
 
 -- The generator covers every table of every exposed schema (the Data API's pgrst.db_schemas)
 create temporary view exposed_tables as
@@ -359,6 +367,32 @@ select is(tests.scope_check('{"scope": "molecules:read"}', 'private.service_team
 select is(tests.scope_check('{"scope": "molecules:readx"}', 'private.service_has_scope(''molecules'', ''read'')'), 'false', 'scopes match whole words only');
 select is(tests.scope_check('{"team_id": "not-a-uuid"}', 'private.service_team_id()'), null::jsonb, 'a malformed team_id claim means no team, not an error');
 
+-- The matrix for teams and memberships: 10 actors × select/insert/update/delete × Alpha's and Beta's rows.
+-- Anyone signed in may create a team; only owners change a team or its membership; service clients read
+-- their own team with a teams scope and never write.
+select is(tests.matrix_case(a.actor, t.tbl, o.op, g.target), e.expected,
+  format('%s: %s %s on %s gives %s', t.tbl, a.actor, o.op, g.target, e.expected))
+from (values ('anon'), ('outsider'), ('viewer_a'), ('editor_a'), ('owner_a'), ('editor_b'),
+             ('svc_write_a'), ('svc_read_a'), ('svc_write_b'), ('svc_none')) a(actor)
+cross join (values ('teams'), ('team_members')) t(tbl)
+cross join (values ('select'), ('insert'), ('update'), ('delete')) o(op)
+cross join (values ('A'), ('B')) g(target)
+cross join lateral (select case
+  when o.op = 'insert' and g.target = 'B' then null  -- one insert per actor is enough (into Alpha)
+  when o.op = 'select' then case
+    when g.target = 'A' and a.actor in ('viewer_a', 'editor_a', 'owner_a', 'svc_write_a', 'svc_read_a') then 'ok'
+    when g.target = 'B' and a.actor in ('editor_b', 'svc_write_b') then 'ok'
+    else 'filtered' end
+  when a.actor = 'anon' then '42501'
+  when o.op = 'insert' then case
+    when t.tbl = 'teams' and a.actor in ('outsider', 'viewer_a', 'editor_a', 'owner_a', 'editor_b') then 'ok'
+    when t.tbl = 'team_members' and a.actor = 'owner_a' then 'ok'
+    else '42501' end
+  else case when g.target = 'A' and a.actor = 'owner_a' then 'ok' else 'filtered' end
+  end as expected) e
+where e.expected is not null
+order by t.tbl, o.op, a.actor, g.target;
+
 -- Acting as anon: teams, members and profiles are not public
 select tests.act_as('anon', 'teams');
 select is_empty($$select 1 from public.teams$$, 'anon sees no team');
@@ -440,6 +474,15 @@ select tests.clear_authentication();
 select tests.act_as('anon', 'profiles');
 select is_empty($$select 1 from public.profiles$$, 'anon sees no profile');
 select tests.clear_authentication();
+select is(tests.matrix_case_sql('anon', 'profiles', format($$insert into public.profiles (id) values (%L)$$, tests.get_supabase_uid('acc_outsider'))),
+  '42501', 'anon cannot create profiles');
+select is(tests.matrix_case_sql('owner_a', 'profiles', format($$delete from public.profiles where id = %L$$, tests.get_supabase_uid('acc_editor_b'))),
+  'filtered', 'a user cannot delete someone else''s profile');
+select is(tests.matrix_case_sql('owner_a', 'profiles', format($$delete from public.profiles where id = %L$$, tests.get_supabase_uid('acc_owner_a'))),
+  'ok', 'a user can delete their own profile');
+select is(tests.value_as('svc_write_a', 'profiles', 'select 1 from public.profiles'), null, 'a service client sees no profile, whatever its scope');
+select is(tests.matrix_case_sql('svc_write_a', 'profiles', format($$update public.profiles set display_name = 'x' where id = %L$$, tests.get_supabase_uid('acc_owner_a'))),
+  'filtered', 'a service client cannot edit profiles');
 
 select * from finish();
 rollback;
