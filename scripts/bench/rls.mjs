@@ -151,10 +151,10 @@ try {
       "which bypasses RLS. Both sides interleaved on one connection, order alternating; only the query is timed " +
       `(client-side, including the round trip); ${ITER} timed runs each after ${WARMUP} warm-up runs.`,
     "",
-    "| query | member p50 | member p95 | owner p50 | owner p95 | ratio p50 | ratio p95 | rows (member / owner) |",
-    "|---|---|---|---|---|---|---|---|",
+    "| query | member p50 | member p95 | owner p50 | owner p95 | ratio p50 | ratio p95 | added p50 | rows (member / owner) |",
+    "|---|---|---|---|---|---|---|---|---|",
     ...results.map((r) => `| ${r.title} | ${r.member.p50_ms} ms | ${r.member.p95_ms} ms | ${r.owner.p50_ms} ms | ${r.owner.p95_ms} ms | ` +
-      `${r.ratio_p50} | ${r.ratio_p95} | ${r.member.mean_rows} / ${r.owner.mean_rows} |`),
+      `${r.ratio_p50} | ${r.ratio_p95} | +${ms(r.member.p50_ms - r.owner.p50_ms)} ms | ${r.member.mean_rows} / ${r.owner.mean_rows} |`),
     "",
     ...(report.data_generation ? [
       `Data set: \`${report.data_generation.command}\` took ${report.data_generation.total_seconds} s ` +

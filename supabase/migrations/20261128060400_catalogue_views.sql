@@ -135,7 +135,7 @@ as $$
   select s.molecule_id, s.property_type_id, s.property_code, s.value_count, s.min_value, s.max_value, s.mean_value, s.source_count
   from private.molecule_property_summary s
   where s.molecule_id = p_molecule_id
-    and (s.visibility = 'public' or s.team_id = any (private.my_team_ids()))
+    and (s.visibility = 'public' or s.team_id = any ((select private.my_team_ids())::uuid[]))
   order by s.property_code
 $$;
 comment on function private.read_molecule_property_summary(uuid) is
@@ -158,7 +158,7 @@ as $$
          s.percent_wv_total, s.percent_vv_total, s.solute_g_per_l
   from private.mixture_composition_summary s
   where s.mixture_id = p_mixture_id
-    and (s.visibility = 'public' or s.team_id = any (private.my_team_ids()))
+    and (s.visibility = 'public' or s.team_id = any ((select private.my_team_ids())::uuid[]))
 $$;
 comment on function private.read_mixture_composition_summary(uuid) is
   'Composition summary of a mixture the caller may read (access rule re-applied over the materialized view).';
