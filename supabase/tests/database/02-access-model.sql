@@ -272,7 +272,7 @@ grant usage on schema tests to cryo_service;
 grant select on tests.team_data_expectations to postgres;
 
 begin;
-select plan(204);
+select plan(206);
 
 -- The generator covers every table of every exposed schema (the Data API's pgrst.db_schemas)
 create temporary view exposed_tables as
@@ -325,6 +325,22 @@ select is(
           or has_table_privilege('anon', c.oid, 'delete') or has_table_privilege('anon', c.oid, 'truncate')
           or has_table_privilege('authenticated', c.oid, 'truncate') or has_table_privilege('cryo_service', c.oid, 'truncate'))),
   '{}'::text[], 'anon may only select, and no API role may truncate');
+
+-- Indexes under the policies and the foreign keys
+select is(
+  (select coalesce(array_agg(format('%s(%s)', c.conrelid::regclass, c.conkey) order by 1), '{}')
+   from pg_constraint c
+   where c.contype = 'f' and c.connamespace = 'public'::regnamespace
+     and not exists (select from pg_index i where i.indrelid = c.conrelid
+                       and (i.indkey::int2[])[0:cardinality(c.conkey) - 1] = c.conkey)),
+  '{}'::text[], 'every foreign key in public is covered by an index leading with its columns');
+select is(
+  (select coalesce(array_agg(format('%s.%s', r.table_name, col) order by 1), '{}')
+   from private.access_registry r cross join unnest(array['team_id', 'visibility']) col
+   where r.kind = 'team_data'
+     and not exists (select from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]
+                     where i.indrelid = r.table_name and a.attname = col)),
+  '{}'::text[], 'every team-data table has an index leading with team_id and one with visibility (the policy columns)');
 
 -- Helpers: safe to call from policies
 select is(
