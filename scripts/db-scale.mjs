@@ -2,8 +2,9 @@
 // `npm run db:scale -- --molecules 1000000`: fills the local database (dev stack, or CRYO_STACK=test) with
 // the deterministic scale data set every benchmark uses: teams, users and memberships, molecules (90 %
 // public, 10 % private to a team), mixtures with components, and properties. Set-based SQL only
-// (generate_series) with indexes rebuilt after each bulk insert, so 1M molecules take about a minute. Rerunning replaces the
-// previous scale data (rows marked source = 'db:scale', users @scale.local); seed rows are never touched.
+// (generate_series), with secondary indexes rebuilt after each bulk insert: 1M molecules take about a
+// minute on a fresh stack. Rerunning replaces the previous scale data (rows marked source = 'db:scale',
+// users @scale.local), which alone takes over a minute at 1M; seed rows are never touched.
 // Writes its step timings to reports/db-scale.json.
 //   --molecules N   number of molecules (default 100000); mixtures = N/50, properties = N/5, teams = max(10, N/20000)
 import postgres from "postgres";
@@ -24,7 +25,7 @@ const MIXTURES = Math.floor(N / 50);
 const PROPERTIES = Math.floor(N / 5);
 
 const c = stackConfig();
-// The project owner, as a data import on the platform would run (bypasses RLS; triggers still fire).
+// The project owner, as a data import on the platform would run (bypasses RLS).
 const sql = postgres(c.dbUrl, { max: 1, prepare: false, onnotice: () => {} });
 
 // A molecule's InChIKey-shaped key: 14 letters from a hash, then 10 letters that spell its number in base 26
