@@ -240,20 +240,26 @@ export async function generateSeedSql(paths = PATHS) {
 
 /** --- CLI --- */
 
+/** The output files whose bytes differ from `sql` (missing files count as stale). */
+export function staleOutputs(sql, outputs = PATHS.outputs) {
+  return outputs.filter((p) => !existsSync(p) || readFileSync(p, "utf8") !== sql);
+}
+
 async function main() {
   const check = process.argv.includes("--check");
   const { sql, summary } = await generateSeedSql();
+  const rel = (ps) => ps.map((p) => p.slice(ROOT.length + 1)).join(" and ");
   if (check) {
-    const stale = PATHS.outputs.filter((p) => !existsSync(p) || readFileSync(p, "utf8") !== sql);
+    const stale = staleOutputs(sql);
     if (stale.length) {
-      console.error(`stale: ${stale.map((p) => p.slice(ROOT.length + 1)).join(", ")} differ(s) from the data files; run npm run seed:generate`);
+      console.error(`stale: ${rel(stale)} differ(s) from what scripts/seed/*.json give; run npm run seed:generate`);
       process.exit(1);
     }
-    console.log("seed.sql is up to date");
+    console.log(`up to date: ${rel(PATHS.outputs)}`);
     return;
   }
   for (const p of PATHS.outputs) writeFileSync(p, sql);
-  console.log(`wrote ${PATHS.outputs.map((p) => p.slice(ROOT.length + 1)).join(" and ")}\n${summary.join("\n")}`);
+  console.log(`wrote ${rel(PATHS.outputs)}\n${summary.join("\n")}`);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
