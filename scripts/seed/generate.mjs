@@ -91,7 +91,8 @@ export async function generateSeedSql(paths = PATHS) {
 
   const users = new Map(demo.users.map((u) => [u.key, u]));
   const teams = new Map(demo.teams.map((t) => [t.key, { ...t, id: seedId(`team:${t.key}`) }]));
-  const typeIds = new Map(ref.propertyTypes.map((t) => [t.code, seedId(`property_type:${t.code}`)]));
+  // By code, not by our id: a migration may already have created the vocabulary row (see the insert below).
+  const typeRef = (code) => `(select id from public.property_types where code = ${sqlString(code)})`;
   const moleculeIds = new Map();
   const molKey = (m) => (m.team ? `molecule:team:${m.team}:${m.key}` : `molecule:public:${m.key}`);
   for (const m of [...ref.molecules, ...demo.molecules]) moleculeIds.set(m.key, seedId(molKey(m)));
@@ -141,7 +142,7 @@ export async function generateSeedSql(paths = PATHS) {
     }
     for (const p of m.properties ?? []) {
       const pk = `${molKey(m)}:property:${p.type}:${p.species ?? ""}:${p.route ?? ""}`;
-      propRows.push([sqlUuid(id(pk)), sqlUuid(mid), sqlUuid(typeIds.get(p.type)), sqlNumber(p.value), "null",
+      propRows.push([sqlUuid(id(pk)), sqlUuid(mid), typeRef(p.type), sqlNumber(p.value), "null",
         sqlString(p.unit), sqlString(p.qualifier ?? "="), sqlNumber(p.temperature_c ?? null), sqlString(p.method ?? null),
         sqlString(p.species ?? null), sqlString(p.route ?? null), sqlString(p.source), sqlString(p.citation ?? null),
         sqlString(p.confidence), o.team, o.visibility]);
@@ -205,8 +206,9 @@ export async function generateSeedSql(paths = PATHS) {
     insert("public.teams", ["id", "name"], teamRows),
     insert("public.team_members", ["team_id", "user_id", "role"], memberRows,
       "on conflict (team_id, user_id) do update set role = excluded.role"),
-    "  -- Reference vocabulary.",
-    insert("public.property_types", ["id", "code", "name", "canonical_unit", "value_kind", "description"], typeRows),
+    "  -- Reference vocabulary; a row a migration already created under the same code is kept as it is.",
+    insert("public.property_types", ["id", "code", "name", "canonical_unit", "value_kind", "description"], typeRows,
+      "on conflict (code) do nothing"),
     "  -- Molecules: public reference CPAs (team_id null), then each team's private demo molecules.",
     insert("public.molecules", ["id", "kind", "name", "synonyms", "smiles", "inchi", "inchikey", "formula",
       "molecular_weight", "exact_mass", "logp", "tpsa", "hbd", "hba", "rotatable_bonds", "pubchem_cid", "cas",

@@ -123,3 +123,17 @@ test("on a half-built schema the seed fails and writes nothing", { skip }, () =>
   assert.match(r.err, /seed: data-model tables missing: public\.mixture_components, .*public\.profiles/);
   assert.equal(Number(q(db, "select count(*) from auth.users")), 0, "the users insert was rolled back too");
 });
+
+test("the seed tolerates a schema that creates vocabulary rows itself and profiles by trigger", { skip }, () => {
+  const db = createDb("prefilled");
+  must(db, { file: SCHEMA });
+  must(db, { sql: `insert into public.property_types (code, name, canonical_unit, value_kind) values ('ld50_oral', 'Oral LD50 (from a migration)', 'mg/kg', 'numeric');
+    create function public.new_profile() returns trigger language plpgsql as $$
+    begin insert into public.profiles (id, display_name) values (new.id, 'from trigger'); return new; end $$;
+    create trigger new_profile after insert on auth.users for each row execute function public.new_profile();` });
+  must(db, { file: SEED });
+  assert.equal(q(db, `select distinct t.name from public.molecular_properties p join public.property_types t on t.id = p.property_type_id
+    where t.code = 'ld50_oral'`), "Oral LD50 (from a migration)", "values point at the existing vocabulary row");
+  assert.equal(Number(q(db, "select count(*) from public.property_types where code = 'ld50_oral'")), 1);
+  assert.equal(q(db, "select string_agg(display_name, ',' order by display_name) from public.profiles"), "Alice (demo),Bob (demo),Carol (demo),Dave (demo)");
+});
