@@ -5,6 +5,8 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, stackConfig } from "../../scripts/lib/config.mjs";
 import { generateSeedSql } from "../../scripts/seed/generate.mjs";
@@ -136,4 +138,26 @@ test("the seed tolerates a schema that creates vocabulary rows itself and profil
     where t.code = 'ld50_oral'`), "Oral LD50 (from a migration)", "values point at the existing vocabulary row");
   assert.equal(Number(q(db, "select count(*) from public.property_types where code = 'ld50_oral'")), 1);
   assert.equal(q(db, "select string_agg(display_name, ',' order by display_name) from public.profiles"), "Alice (demo),Bob (demo),Carol (demo),Dave (demo)");
+});
+
+test("the Supabase CLI seeds it too (db reset: its own SQL splitter, the path hosted projects use)", { skip }, () => {
+  const db = createDb("cli");
+  // A throwaway project folder whose only migration is the contract stand-in, so that `db reset` (which
+  // drops everything first) rebuilds the tables before it runs the seed.
+  const dir = mkdtempSync(join(tmpdir(), "seed-cli-"));
+  try {
+    mkdirSync(join(dir, "supabase/migrations"), { recursive: true });
+    copyFileSync(join(ROOT, "supabase/config.toml"), join(dir, "supabase/config.toml"));
+    copyFileSync(SCHEMA, join(dir, "supabase/migrations/20261128060000_contract_fixture.sql"));
+    copyFileSync(SEED, join(dir, "supabase/seed.sql"));
+    const r = spawnSync(join(ROOT, "node_modules/.bin/supabase"), ["db", "reset", "--db-url", `${url(db)}?sslmode=disable`, "--yes", "--workdir", dir],
+      { encoding: "utf8", timeout: 120_000, env: { ...process.env, SUPABASE_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" } });
+    assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+    assert.match(r.stdout + r.stderr, /Seeding data from supabase\/seed\.sql/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.equal(Number(q(db, "select count(*) from public.molecules")), ref.molecules.length + demo.molecules.length);
+  assert.equal(Number(q(db, "select count(*) from public.mixture_components")), seed.counts.components);
+  assert.equal(Number(q(db, "select count(*) from auth.users")), 4);
 });
