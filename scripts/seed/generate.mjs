@@ -1,0 +1,272 @@
+#!/usr/bin/env node
+// Writes supabase/seed.sql (and its copy scripts/seed/seed.generated.sql) from the checked-in data files:
+//   npm run seed:generate          regenerate both files
+//   npm run seed:check             exit 1 if either file differs from what the data files give
+// Same input → same bytes: row ids are UUIDs derived from stable keys (name-based, version 5), rows are
+// written in data-file order, and every computed number is rounded to fixed digits in chemistry.mjs.
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadVerifiedDataset } from "./chemistry.mjs";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const PATHS = {
+  reference: join(ROOT, "scripts/seed/cpas.json"),
+  demo: join(ROOT, "scripts/seed/demo.json"),
+  outputs: [join(ROOT, "supabase/seed.sql"), join(ROOT, "scripts/seed/seed.generated.sql")],
+};
+
+/** --- Deterministic ids --- */
+
+/** RFC 4122 name-based UUID (version 5, SHA-1). */
+export function uuidv5(name, namespace) {
+  const ns = Buffer.from(namespace.replace(/-/g, ""), "hex");
+  const h = createHash("sha1").update(ns).update(Buffer.from(name, "utf8")).digest();
+  h[6] = (h[6] & 0x0f) | 0x50;
+  h[8] = (h[8] & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString("hex");
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+const URL_NAMESPACE = "6ba7b811-9dad-11d1-80b4-00c04fd430c8";
+export const SEED_NAMESPACE = uuidv5("https://cryoprotect.local/seed", URL_NAMESPACE);
+export const seedId = (key) => uuidv5(key, SEED_NAMESPACE);
+
+/** --- SQL literals --- */
+
+const DOLLAR_TAG = "$cryo_seed$";
+
+export function sqlString(s) {
+  if (s === null || s === undefined) return "null";
+  const str = String(s);
+  if (str.includes("\0")) throw new Error(`NUL byte in ${JSON.stringify(str)}`);
+  if (str.includes(DOLLAR_TAG)) throw new Error(`value contains the seed's dollar-quote tag: ${JSON.stringify(str)}`);
+  // standard_conforming_strings is on (the default since 9.1): only the quote needs doubling.
+  return `'${str.replace(/'/g, "''")}'`;
+}
+
+function sqlNumber(n) {
+  if (n === null || n === undefined) return "null";
+  if (typeof n !== "number" || !Number.isFinite(n)) throw new Error(`not a finite number: ${n}`);
+  const s = String(n);
+  if (/e/i.test(s)) throw new Error(`number ${s} would print in exponent notation`);
+  return s;
+}
+
+const sqlTextArray = (xs) => (xs?.length ? `array[${xs.map(sqlString).join(", ")}]::text[]` : "'{}'::text[]");
+const sqlUuid = (u) => (u ? `'${u}'` : "null");
+
+function insert(table, columns, rows, conflict = "") {
+  if (!rows.length) return "";
+  const body = rows.map((r) => `    (${r.join(", ")})`).join(",\n");
+  return `  insert into ${table} (${columns.join(", ")})\n  values\n${body}${conflict ? `\n  ${conflict}` : ""};\n`;
+}
+
+/** --- The seed --- */
+
+const CONTRACT_TABLES = ["public.profiles", "public.teams", "public.team_members", "public.property_types",
+  "public.molecules", "public.molecule_identifiers", "public.molecular_properties", "public.mixtures",
+  "public.mixture_components"];
+
+function usersBlock(users) {
+  const width = Math.max(...users.map((u) => u.email.length)) + 3;
+  const rows = users.map((u) => `  ('${u.id}', 'authenticated', 'authenticated', ${`${sqlString(u.email)},`.padEnd(width)} now(), ` +
+    `'{"provider":"email","providers":["email"]}', ${sqlString(JSON.stringify({ full_name: u.display_name }))})`);
+  return [
+    "-- Demo users, as Supabase Auth would have created them (confirmed email sign-ups).",
+    "insert into auth.users (id, aud, role, email, email_confirmed_at, raw_app_meta_data, raw_user_meta_data)",
+    "values",
+    rows.join(",\n"),
+    "on conflict (id) do nothing;",
+  ].join("\n");
+}
+
+/**
+ * Builds the whole seed.sql text from the verified data sets. Throws DatasetError (naming every rejected
+ * record) if a data file does not pass the checks.
+ */
+export async function generateSeedSql(paths = PATHS) {
+  const ref = await loadVerifiedDataset(paths.reference);
+  const demo = await loadVerifiedDataset(paths.demo, { reference: ref });
+
+  const users = new Map(demo.users.map((u) => [u.key, u]));
+  const teams = new Map(demo.teams.map((t) => [t.key, { ...t, id: seedId(`team:${t.key}`) }]));
+  // By code, not by our id: a migration may already have created the vocabulary row (see the insert below).
+  const typeRef = (code) => `(select id from public.property_types where code = ${sqlString(code)})`;
+  const moleculeIds = new Map();
+  const molKey = (m) => (m.team ? `molecule:team:${m.team}:${m.key}` : `molecule:public:${m.key}`);
+  for (const m of [...ref.molecules, ...demo.molecules]) moleculeIds.set(m.key, seedId(molKey(m)));
+  const usedIds = new Set();
+  const id = (key) => {
+    const u = seedId(key);
+    if (usedIds.has(u)) throw new Error(`two seed rows share the stable key ${key}`);
+    usedIds.add(u);
+    return u;
+  };
+  const owner = (rec) => (rec.team
+    ? { team: sqlUuid(teams.get(rec.team).id), visibility: "'team'", createdBy: sqlUuid(users.get(rec.created_by)?.id) }
+    : { team: "null", visibility: "'public'", createdBy: "null" });
+
+  const profiles = demo.users.map((u) => [sqlUuid(u.id), sqlString(u.display_name)]);
+  const teamRows = [...teams.values()].map((t) => [sqlUuid(id(`team:${t.key}`)), sqlString(t.name)]);
+  const memberRows = [...teams.values()].flatMap((t) => t.members.map((m) => {
+    if (!users.has(m.user)) throw new Error(`team ${t.key}: unknown user ${m.user}`);
+    return [sqlUuid(t.id), sqlUuid(users.get(m.user).id), sqlString(m.role)];
+  }));
+  const typeRows = ref.propertyTypes.map((t) => [sqlUuid(id(`property_type:${t.code}`)), sqlString(t.code),
+    sqlString(t.name), sqlString(t.canonical_unit), sqlString(t.value_kind), sqlString(t.description)]);
+
+  const molRows = [];
+  const identRows = [];
+  const propRows = [];
+  for (const m of [...ref.molecules, ...demo.molecules]) {
+    const o = owner(m);
+    const c = m.computed;
+    const mid = id(molKey(m));
+    molRows.push([sqlUuid(mid), sqlString(m.kind), sqlString(m.name), sqlTextArray(m.synonyms),
+      sqlString(c?.canonical_smiles), sqlString(c?.inchi), sqlString(c?.inchikey), sqlString(c?.formula),
+      sqlNumber(c?.molecular_weight), sqlNumber(c?.exact_mass), sqlNumber(c?.logp), sqlNumber(c?.tpsa),
+      sqlNumber(c?.hbd), sqlNumber(c?.hba), sqlNumber(c?.rotatable_bonds),
+      sqlNumber(m.pubchem_cid ?? null), sqlString(m.cas ?? null),
+      sqlString(m.source), sqlString(m.citation ?? null), sqlString(m.confidence), o.team, o.visibility, o.createdBy]);
+    if (m.cas) {
+      identRows.push([sqlUuid(id(`${molKey(m)}:identifier:cas`)), sqlUuid(mid), "'cas'", sqlString(m.cas),
+        sqlString(`CAS number from the curated CPA facts (record label ${m.confidence})`), o.team, o.visibility]);
+    }
+    if (m.pubchem_cid) {
+      const checked = m.pubchem_cid_confidence === "V";
+      identRows.push([sqlUuid(id(`${molKey(m)}:identifier:pubchem_cid`)), sqlUuid(mid), "'pubchem_cid'",
+        sqlString(String(m.pubchem_cid)),
+        sqlString(checked ? "PubChem CID, checked against PubChem (V)" : "PubChem CID, not yet checked against PubChem (U)"),
+        o.team, o.visibility]);
+    }
+    for (const p of m.properties ?? []) {
+      const pk = `${molKey(m)}:property:${p.type}:${p.species ?? ""}:${p.route ?? ""}`;
+      propRows.push([sqlUuid(id(pk)), sqlUuid(mid), typeRef(p.type), sqlNumber(p.value), "null",
+        sqlString(p.unit), sqlString(p.qualifier ?? "="), sqlNumber(p.temperature_c ?? null), sqlString(p.method ?? null),
+        sqlString(p.species ?? null), sqlString(p.route ?? null), sqlString(p.source), sqlString(p.citation ?? null),
+        sqlString(p.confidence), o.team, o.visibility]);
+    }
+  }
+
+  const mixRows = [];
+  const compRows = [];
+  for (const x of [...ref.mixtures, ...demo.mixtures]) {
+    const o = owner(x);
+    const xk = x.team ? `mixture:team:${x.team}:${x.key}` : `mixture:public:${x.key}`;
+    const xid = id(xk);
+    const total = x.totals?.[0];
+    mixRows.push([sqlUuid(xid), sqlString(x.name), sqlString(x.description ?? null), sqlNumber(total?.value ?? null),
+      sqlString(total?.unit ?? null), sqlString(x.source), sqlString(x.citation ?? null), sqlString(x.confidence),
+      o.team, o.visibility, o.createdBy]);
+    for (const c of x.components) {
+      compRows.push([sqlUuid(id(`${xk}:component:${c.molecule}`)), sqlUuid(xid), sqlUuid(moleculeIds.get(c.molecule)),
+        sqlNumber(c.concentration), sqlString(c.unit), sqlString(c.role), o.team, o.visibility]);
+    }
+  }
+
+  const labels = (recs) => ["V", "V2", "C", "U"].map((l) => `${l} ${recs.filter((r) => r.confidence === l).length}`).join(", ");
+  const allProps = [...ref.molecules, ...demo.molecules].flatMap((m) => m.properties ?? []);
+  const summary = [
+    `public molecules ${ref.molecules.length} (${labels(ref.molecules)}), team molecules ${demo.molecules.length}`,
+    `public mixtures ${ref.mixtures.length} (${labels(ref.mixtures)}), team mixtures ${demo.mixtures.length}`,
+    `molecular properties ${allProps.length} (${labels(allProps)}), property types ${ref.propertyTypes.length}, identifiers ${identRows.length}`,
+  ];
+
+  const lines = [
+    "-- GENERATED FILE: do not edit. Generated by scripts/seed/generate.mjs from scripts/seed/cpas.json (public",
+    "-- reference data, with citations and confidence labels) and scripts/seed/demo.json (local demo data).",
+    "-- Regenerate: npm run seed:generate      Check that it is current: npm run seed:check",
+    "-- Labels: V read in the cited source; V2 read in a secondary source; C computed from verified inputs;",
+    "-- U unverified (recalled, not yet checked): seed data only. Identifiers and descriptors computed by RDKit.",
+    ...summary.map((s) => `-- ${s}`),
+    "-- Local demo data. Never applied to hosted projects by `db push` (only with --include-seed).",
+    usersBlock(demo.users),
+    "",
+    "-- Everything else needs the data-model tables. Without any of them (a checkout whose schema migrations",
+    "-- have not landed) the block only warns, so the demo users above still load; with some but not all of",
+    "-- them it fails, because a half-migrated schema must not be half-seeded. PL/pgSQL plans each statement",
+    "-- when it first runs, so the inserts below are never parsed against missing tables.",
+    `do ${DOLLAR_TAG}`,
+    "declare",
+    "  missing text[];",
+    "begin",
+    `  select array_agg(t order by t) into missing from unnest(array[${CONTRACT_TABLES.map((t) => `'${t}'`).join(", ")}]) as t`,
+    "  where to_regclass(t) is null;",
+    `  if cardinality(missing) = ${CONTRACT_TABLES.length} then`,
+    "    raise warning 'seed: the data-model tables do not exist yet; only the demo users were seeded';",
+    "    return;",
+    "  elsif missing is not null then",
+    "    raise exception 'seed: data-model tables missing: %', array_to_string(missing, ', ');",
+    "  end if;",
+    "",
+    "  -- Profiles may already exist if a trigger on auth.users creates them.",
+    insert("public.profiles", ["id", "display_name"], profiles,
+      "on conflict (id) do update set display_name = excluded.display_name"),
+    insert("public.teams", ["id", "name"], teamRows),
+    insert("public.team_members", ["team_id", "user_id", "role"], memberRows,
+      "on conflict (team_id, user_id) do update set role = excluded.role"),
+    "  -- Reference vocabulary; a row a migration already created under the same code is kept as it is.",
+    insert("public.property_types", ["id", "code", "name", "canonical_unit", "value_kind", "description"], typeRows,
+      "on conflict (code) do nothing"),
+    "  -- Molecules: public reference CPAs (team_id null), then each team's private demo molecules.",
+    insert("public.molecules", ["id", "kind", "name", "synonyms", "smiles", "inchi", "inchikey", "formula",
+      "molecular_weight", "exact_mass", "logp", "tpsa", "hbd", "hba", "rotatable_bonds", "pubchem_cid", "cas",
+      "source", "citation", "confidence", "team_id", "visibility", "created_by"], molRows),
+    insert("public.molecule_identifiers", ["id", "molecule_id", "kind", "value", "source", "team_id", "visibility"], identRows),
+    "  -- Measured values, with the unit, qualifier, species and route as the source states them.",
+    insert("public.molecular_properties", ["id", "molecule_id", "property_type_id", "numeric_value", "text_value", "unit",
+      "qualifier", "temperature_c", "method", "species", "route", "source", "citation", "confidence", "team_id",
+      "visibility"], propRows),
+    "  -- Mixtures: the first stated total is stored; concentrations keep their published units.",
+    insert("public.mixtures", ["id", "name", "description", "total_concentration", "total_unit", "source", "citation",
+      "confidence", "team_id", "visibility", "created_by"], mixRows),
+    insert("public.mixture_components", ["id", "mixture_id", "molecule_id", "concentration", "unit", "role", "team_id",
+      "visibility"], compRows),
+    "end",
+    `${DOLLAR_TAG};`,
+    "",
+  ];
+  const sql = lines.join("\n");
+  return {
+    sql,
+    counts: {
+      publicMolecules: ref.molecules.length, teamMolecules: demo.molecules.length,
+      publicMixtures: ref.mixtures.length, teamMixtures: demo.mixtures.length,
+      components: compRows.length, properties: propRows.length, identifiers: identRows.length,
+      propertyTypes: typeRows.length, teams: teamRows.length, members: memberRows.length, profiles: profiles.length,
+    },
+    summary,
+  };
+}
+
+/** --- CLI --- */
+
+/** The output files whose bytes differ from `sql` (missing files count as stale). */
+export function staleOutputs(sql, outputs = PATHS.outputs) {
+  return outputs.filter((p) => !existsSync(p) || readFileSync(p, "utf8") !== sql);
+}
+
+async function main() {
+  const check = process.argv.includes("--check");
+  const { sql, summary } = await generateSeedSql();
+  const rel = (ps) => ps.map((p) => p.slice(ROOT.length + 1)).join(" and ");
+  if (check) {
+    const stale = staleOutputs(sql);
+    if (stale.length) {
+      console.error(`stale: ${rel(stale)} differ(s) from what scripts/seed/*.json give; run npm run seed:generate`);
+      process.exit(1);
+    }
+    console.log(`up to date: ${rel(PATHS.outputs)}`);
+    return;
+  }
+  for (const p of PATHS.outputs) writeFileSync(p, sql);
+  console.log(`wrote ${rel(PATHS.outputs)}\n${summary.join("\n")}`);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((e) => {
+    console.error(e.name === "DatasetError" ? `seed data rejected: ${e.message}` : e.stack);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,278 @@
+// The seed data's chemistry and mixture checks (scripts/seed/chemistry.mjs) and the generator
+// (scripts/seed/generate.mjs). No database: scripts/seed/seed-load.test.mjs loads the result.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ROOT } from "../../scripts/lib/config.mjs";
+import { casValid, checkDataset, computeStructure, DatasetError, loadVerifiedDataset, rdkit } from "../../scripts/seed/chemistry.mjs";
+import { generateSeedSql, PATHS, sqlString, staleOutputs, uuidv5 } from "../../scripts/seed/generate.mjs";
+
+const readJson = (p) => JSON.parse(readFileSync(p, "utf8"));
+const reference = await loadVerifiedDataset(PATHS.reference);
+const byKey = new Map(reference.molecules.map((m) => [m.key, m]));
+
+/** Checks records against the verified reference data, as a new import would be. */
+async function check(data) {
+  return checkDataset(data, { reference });
+}
+const mol = (over) => ({ key: "x", name: "x", smiles: "CCCCCO", source: "test", confidence: "U", ...over });
+const mix = (over) => ({ key: "m", name: "test mixture", source: "test", confidence: "U", totals: [], ...over });
+
+/** --- The data set itself --- */
+
+test("every record of the reference data file passes the checks", async () => {
+  const r = await checkDataset(readJson(PATHS.reference));
+  assert.deepEqual(r.rejections.map((x) => x.message), [], "no rejections");
+  assert.equal(r.molecules.length, readJson(PATHS.reference).molecules.length, "every molecule accepted");
+  assert.equal(r.mixtures.length, readJson(PATHS.reference).mixtures.length, "every mixture accepted");
+});
+
+test("every record of the demo data file passes the checks against the reference data", async () => {
+  const demo = readJson(PATHS.demo);
+  const r = await check(demo);
+  assert.deepEqual(r.rejections.map((x) => x.message), []);
+  assert.equal(r.molecules.length, demo.molecules.length);
+  assert.ok(demo.molecules.every((m) => m.team && /demo/.test(m.name) && /demo/.test(m.source)), "every private molecule says it is demo data");
+  assert.ok(demo.mixtures.every((m) => m.team && /demo/.test(m.name) && /demo/.test(m.source)), "every private mixture says it is demo data");
+});
+
+test("the reference data has at least 20 CPAs, the three M22 polymers and the named solutions", () => {
+  assert.ok(reference.molecules.length >= 20, `${reference.molecules.length} molecules`);
+  for (const k of ["pvp_k12", "x1000", "z1000"]) assert.equal(byKey.get(k)?.kind, "polymer", `${k} is a polymer`);
+  const names = reference.mixtures.map((m) => m.name);
+  for (const n of ["VS55", "VS83", "DP6", "M22", "VS11", "VS14", "Warner 2022 optimum", "clinical vitrification medium"]) {
+    assert.ok(names.includes(n), `${n} is seeded`);
+  }
+  for (const r of [...reference.molecules, ...reference.mixtures]) {
+    assert.ok(["V", "V2", "C", "U"].includes(r.confidence), `${r.key} has a confidence label`);
+    assert.ok(r.source, `${r.key} has a source`);
+  }
+});
+
+test("unverified (U) facts stay labelled U", () => {
+  // The curated facts give these without a checked source; promoting them would misstate their status.
+  for (const k of ["methanol", "n_methylformamide", "urea", "diethylene_glycol", "ethanol", "sucrose", "trehalose"]) {
+    const m = byKey.get(k);
+    assert.equal(m.confidence, "U", `${k} is U`);
+    for (const p of m.properties) assert.equal(p.confidence, "U", `${k} ${p.type} is U`);
+  }
+  assert.equal(reference.mixtures.find((m) => m.name === "M22").confidence, "U", "M22 percentages are U");
+});
+
+test("computed identifiers agree with independent facts", async () => {
+  const R = await rdkit();
+  assert.equal(byKey.get("ethanol").computed.inchikey, "LFQSCWFLJHTTHZ-UHFFFAOYSA-N", "ethanol's InChIKey");
+  assert.equal(byKey.get("dmso").computed.formula, "C2H6OS", "DMSO's formula");
+  assert.equal(byKey.get("ethylene_glycol").computed.inchikey, "LYCAIKOWRPUZTN-UHFFFAOYSA-N", "ethylene glycol's InChIKey");
+  const hx = computeStructure(R, "CC1=NCC(O)C(N1)C(=O)O");
+  assert.equal(hx.formula, "C6H10N2O3", "hydroxyectoine is C6H10N2O3");
+  assert.ok(Math.abs(hx.molecular_weight - 158.16) < 0.01, `hydroxyectoine MW ${hx.molecular_weight} ≈ 158.16`);
+  // Hill order: carbon, hydrogen, then alphabetical.
+  assert.equal(byKey.get("urea").computed.formula, "CH4N2O");
+  assert.equal(computeStructure(R, "C1CC"), null, "an unparsable SMILES gives no structure");
+});
+
+test("sucrose and trehalose are stored with their stereo (isomeric SMILES, stereo InChIKey layer)", () => {
+  for (const k of ["sucrose", "trehalose"]) {
+    const c = byKey.get(k).computed;
+    assert.equal(c.unspecified_stereo_centers, 0, `${k}: every stereocentre specified`);
+    assert.ok(c.stereo_centers >= 9, `${k}: ${c.stereo_centers} stereocentres`);
+    assert.notEqual(c.inchikey.split("-")[1], "UHFFFAOYSA", `${k}: the InChIKey has a stereo layer`);
+    assert.equal(c.formula, "C12H22O11");
+  }
+  assert.notEqual(byKey.get("sucrose").computed.inchikey, byKey.get("trehalose").computed.inchikey, "two different isomers");
+});
+
+test("stated totals agree with the components (M22 sums to 64.8 % w/v; VS55 ≈ 55 % w/v via molecular weights)", () => {
+  const m22 = reference.mixtures.find((m) => m.name === "M22");
+  const sum = m22.components.reduce((a, c) => a + c.concentration, 0);
+  assert.ok(Math.abs(sum - 64.8) < 1e-9, `M22 components sum to ${sum}`);
+  const vs55 = reference.mixtures.find((m) => m.name === "VS55");
+  const wv = vs55.components.reduce((a, c) => a + (c.concentration * byKey.get(c.molecule).computed.molecular_weight) / 10, 0);
+  assert.ok(Math.abs(wv - 55) < 1, `VS55 is ${wv.toFixed(2)} % w/v`);
+});
+
+/** --- Known-bad records --- */
+
+test("every known-bad record is rejected, for the reason it is known to be wrong", async () => {
+  const bad = readJson(join(ROOT, "scripts/seed/known-bad.json"));
+  const r = await check(bad);
+  assert.equal(r.molecules.length, 0, "no known-bad molecule accepted");
+  assert.equal(r.mixtures.length, 0, "no known-bad mixture accepted");
+  for (const rec of [...bad.molecules, ...bad.mixtures]) {
+    const mine = r.rejections.filter((x) => x.record === rec.key);
+    for (const want of rec.expect_rejection) {
+      const hit = mine.find((x) => x.field === want.field && (!want.rule || x.rule === want.rule));
+      assert.ok(hit, `${rec.key} rejected on ${want.field}${want.rule ? ` (${want.rule})` : ""}; got ${JSON.stringify(mine.map((x) => x.message))}`);
+      assert.match(hit.message, new RegExp(`${rec.key} \\(`), "the message names the record");
+    }
+  }
+});
+
+test("PVA with ethylene glycol's structure: rejected on its molecular weight, naming given and computed", async () => {
+  const r = await check({ molecules: [mol({ key: "pva", name: "polyvinyl alcohol", smiles: "C(CO)O", inchikey: "LYCAIKOWRPUZTN-UHFFFAOYSA-N", molecular_weight: 89000 })] });
+  const mw = r.rejections.find((x) => x.field === "molecular_weight");
+  assert.equal(mw.given, 89000);
+  assert.equal(mw.computed, byKey.get("ethylene_glycol").computed.molecular_weight);
+  assert.match(mw.message, /pva \(polyvinyl alcohol\): molecular_weight: .*given 89000, computed 62\.0/);
+  assert.ok(r.rejections.some((x) => x.rule === "duplicate_structure" && /ethylene_glycol/.test(x.message)), "flagged as ethylene glycol's structure");
+});
+
+test("hydroxyectoine given C7H11NO4 / 173.17: rejected on formula and molecular weight", async () => {
+  const r = await check({ molecules: [mol({ key: "hx", name: "hydroxyectoine", smiles: "CC1=NCC(O)C(N1)C(=O)O", stereo: "unspecified", formula: "C7H11NO4", molecular_weight: 173.17 })] });
+  const f = r.rejections.find((x) => x.field === "formula");
+  assert.deepEqual([f.given, f.computed], ["C7H11NO4", "C6H10N2O3"]);
+  assert.match(f.message, /hx \(hydroxyectoine\): formula: .*given "C7H11NO4", computed "C6H10N2O3"/);
+  assert.ok(r.rejections.some((x) => x.field === "molecular_weight" && x.given === 173.17));
+});
+
+test("the circulating VS55 (8.4 + 1.4 + 2.2 M stated as 8.4 M) is rejected: its components sum to 12 M", async () => {
+  const r = await check({ mixtures: [mix({ key: "bad_vs55", name: "VS55 copy", totals: [{ value: 8.4, unit: "M", qualifier: "=" }], components: [
+    { molecule: "dmso", concentration: 8.4, unit: "M", role: "penetrating" },
+    { molecule: "formamide", concentration: 1.4, unit: "M", role: "penetrating" },
+    { molecule: "propylene_glycol", concentration: 2.2, unit: "M", role: "penetrating" }] })] });
+  const s = r.rejections.find((x) => x.rule === "sum_mismatch");
+  assert.ok(s, "rejected on the sum");
+  assert.equal(s.given, 8.4);
+  assert.ok(Math.abs(s.computed - 12) < 1e-9, `computed ${s.computed}`);
+});
+
+test("the circulating M22 (VS83's DMSO/formamide molarities) is rejected against the cited M22, and against 64.8 % w/v", async () => {
+  const components = [
+    { molecule: "dmso", concentration: 4.65, unit: "M", role: "penetrating" },
+    { molecule: "formamide", concentration: 4.65, unit: "M", role: "penetrating" },
+    { molecule: "ethylene_glycol", concentration: 3.1, unit: "M", role: "penetrating" }];
+  const named = await check({ mixtures: [mix({ key: "m22_copy", name: "M22", components })] });
+  const conflict = named.rejections.find((x) => x.rule === "reference_conflict");
+  assert.match(conflict.message, /Fahy GM et al\. Cryobiology 2004;48:157/, "cites the reference it contradicts");
+  assert.match(conflict.message, /n_methylformamide .* missing/);
+  // With M22's stated total the molarities convert (× molecular weight) to far more than 64.8 % w/v.
+  const withTotal = await check({ mixtures: [mix({ key: "m22_total", name: "unnamed", totals: [{ value: 64.8, unit: "% w/v", qualifier: "=" }], components })] });
+  const s = withTotal.rejections.find((x) => x.rule === "sum_mismatch");
+  assert.ok(s, "rejected on the mass total");
+  const expected = components.reduce((a, c) => a + (c.concentration * byKey.get(c.molecule).computed.molecular_weight) / 10, 0);
+  assert.ok(Math.abs(s.computed - expected) < 1e-3 && s.computed > 70, `computed ${s.computed} % w/v`);
+});
+
+/** --- Other rules --- */
+
+test("a mixture naming an unknown molecule is rejected", async () => {
+  const r = await check({ mixtures: [mix({ components: [{ molecule: "unobtainium", concentration: 1, unit: "M", role: "penetrating" }] })] });
+  assert.equal(r.rejections[0].rule, "unknown_molecule");
+  assert.match(r.rejections[0].message, /unobtainium/);
+});
+
+test("% v/v and % w/v components may not sum past 100 %, other units and roles are refused", async () => {
+  const over = await check({ mixtures: [mix({ components: [
+    { molecule: "dmso", concentration: 60, unit: "% v/v", role: "penetrating" },
+    { molecule: "ethylene_glycol", concentration: 45, unit: "% v/v", role: "penetrating" }] })] });
+  assert.deepEqual(over.rejections.map((x) => x.rule), ["exceeds_100"]);
+  const units = await check({ mixtures: [mix({ components: [{ molecule: "dmso", concentration: 1, unit: "mM", role: "solvent" }] })] });
+  assert.deepEqual(units.rejections.map((x) => x.field).sort(), ["components[0].role", "components[0].unit"]);
+  const zero = await check({ mixtures: [mix({ components: [{ molecule: "dmso", concentration: 0, unit: "M", role: "penetrating" }] })] });
+  assert.equal(zero.rejections[0].field, "components[0].concentration");
+});
+
+test("totals in units that need densities (mol/kg against M) are not compared, mixed units are allowed", async () => {
+  const r = await check({ mixtures: [mix({ totals: [{ value: 99, unit: "M" }], components: [
+    { molecule: "dmso", concentration: 1, unit: "mol/kg", role: "penetrating" }] })] });
+  assert.deepEqual(r.rejections, []);
+});
+
+test("structure rules: InChIKey mismatch, unparsable SMILES, missing SMILES, unspecified stereo, bad CAS", async () => {
+  const r = await check({ molecules: [
+    mol({ key: "k1", name: "ethanol?", inchikey: "IAZDPXIOMUYVGZ-UHFFFAOYSA-N" }),
+    mol({ key: "k2", smiles: "C1CC" }),
+    mol({ key: "k3", smiles: undefined }),
+    mol({ key: "k4", name: "sucrose without stereo", smiles: "OCC1OC(OC2(CO)OC(CO)C(O)C2O)C(O)C(O)C1O" }),
+    mol({ key: "k5", smiles: "CCCO", cas: "64-17-6" }),
+  ] });
+  const rule = (k) => r.rejections.filter((x) => x.record === k).map((x) => `${x.field}:${x.rule}`);
+  assert.deepEqual(rule("k1"), ["inchikey:mismatch"]);
+  assert.deepEqual(rule("k2"), ["smiles:unparsable"]);
+  assert.deepEqual(rule("k3"), ["smiles:missing"]);
+  assert.deepEqual(rule("k4"), ["smiles:unspecified_stereo"]);
+  assert.deepEqual(rule("k5"), ["cas:invalid"]);
+  assert.ok(casValid("64-17-5") && casValid("7732-18-5") && !casValid("64-17-6"), "CAS check digits");
+});
+
+test("a polymer needs no SMILES; a team may keep a private copy of a public structure but not use another team's", async () => {
+  const r = await check({
+    molecules: [
+      { key: "pva_real", kind: "polymer", name: "poly(vinyl alcohol)", source: "test", confidence: "U" },
+      mol({ key: "alpha_eg", name: "EG copy", smiles: "OCCO", team: "alpha" }),
+      mol({ key: "beta_x", name: "propanol", smiles: "CCCO", team: "beta" }),
+    ],
+    mixtures: [mix({ team: "alpha", components: [{ molecule: "beta_x", concentration: 1, unit: "M", role: "penetrating" }] })],
+  });
+  assert.deepEqual(r.rejections.map((x) => `${x.record}:${x.rule}`), ["m:unknown_molecule"]);
+  assert.equal(r.molecules.length, 3);
+});
+
+test("loadVerifiedDataset throws a DatasetError listing every rejected record", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "seed-"));
+  try {
+    const p = join(dir, "bad.json");
+    writeFileSync(p, readFileSync(join(ROOT, "scripts/seed/known-bad.json")));
+    await assert.rejects(loadVerifiedDataset(p, { reference }), (e) => {
+      assert.ok(e instanceof DatasetError);
+      assert.match(e.message, /pva_wrong/);
+      assert.match(e.message, /hydroxyectoine_wrong/);
+      assert.match(e.message, /vs55_wrong/);
+      assert.match(e.message, /m22_wrong/);
+      return true;
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** --- Generation --- */
+
+test("uuidv5 matches the RFC 4122 name-based algorithm (Python's documented example)", () => {
+  assert.equal(uuidv5("python.org", "6ba7b810-9dad-11d1-80b4-00c04fd430c8"), "886313e1-3b8a-5372-9b90-0c9aee199e5d");
+});
+
+test("SQL strings are escaped", () => {
+  assert.equal(sqlString("2,2'-oxydiethanol"), "'2,2''-oxydiethanol'");
+  assert.equal(sqlString(null), "null");
+  assert.throws(() => sqlString("a$cryo_seed$b"), /dollar-quote/);
+  assert.throws(() => sqlString("a\0b"), /NUL/);
+});
+
+test("generation is deterministic and keeps the four demo users with their contract ids", async () => {
+  const a = await generateSeedSql();
+  const b = await generateSeedSql();
+  assert.equal(a.sql, b.sql, "same input, same bytes");
+  for (const [id, email] of [["a11ce000-0000-4000-8000-000000000001", "alice@example.org"], ["b0b00000-0000-4000-8000-000000000002", "bob@example.org"],
+    ["ca201000-0000-4000-8000-000000000003", "carol@example.org"], ["da7e0000-0000-4000-8000-000000000004", "dave@example.org"]]) {
+    assert.match(a.sql, new RegExp(`\\('${id}', 'authenticated', 'authenticated', '${email.replace(".", "\\.")}',`), `${email} keeps id ${id}`);
+  }
+  assert.match(a.sql, /^-- GENERATED FILE: do not edit/, "header says it is generated");
+  assert.match(a.sql, /npm run seed:generate/, "header says how to regenerate");
+  assert.ok(a.sql.includes("'2,2''-oxydiethanol'"), "a quote inside data is escaped in the output");
+});
+
+test("supabase/seed.sql and scripts/seed/seed.generated.sql are up to date; seed:check exits 0", async () => {
+  const { sql } = await generateSeedSql();
+  assert.deepEqual(staleOutputs(sql).map((p) => p.slice(ROOT.length + 1)), [], "run npm run seed:generate");
+  const r = spawnSync(process.execPath, [join(ROOT, "scripts/seed/generate.mjs"), "--check"], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+});
+
+test("a stale seed file is detected", async () => {
+  const { sql } = await generateSeedSql();
+  const dir = mkdtempSync(join(tmpdir(), "seed-"));
+  try {
+    const p = join(dir, "seed.sql");
+    writeFileSync(p, sql.replace("'Alpha'", "'Alpha2'"));
+    assert.deepEqual(staleOutputs(sql, [p, join(dir, "missing.sql")]), [p, join(dir, "missing.sql")]);
+    writeFileSync(p, sql);
+    assert.deepEqual(staleOutputs(sql, [p]), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
