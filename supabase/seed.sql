@@ -13,7 +13,8 @@ values
   ('a11ce000-0000-4000-8000-000000000001', 'authenticated', 'authenticated', 'alice@example.org', now(), '{"provider":"email","providers":["email"]}', '{"full_name":"Alice (demo)"}'),
   ('b0b00000-0000-4000-8000-000000000002', 'authenticated', 'authenticated', 'bob@example.org',   now(), '{"provider":"email","providers":["email"]}', '{"full_name":"Bob (demo)"}'),
   ('ca201000-0000-4000-8000-000000000003', 'authenticated', 'authenticated', 'carol@example.org', now(), '{"provider":"email","providers":["email"]}', '{"full_name":"Carol (demo)"}'),
-  ('da7e0000-0000-4000-8000-000000000004', 'authenticated', 'authenticated', 'dave@example.org',  now(), '{"provider":"email","providers":["email"]}', '{"full_name":"Dave (demo)"}')
+  ('da7e0000-0000-4000-8000-000000000004', 'authenticated', 'authenticated', 'dave@example.org',  now(), '{"provider":"email","providers":["email"]}', '{"full_name":"Dave (demo)"}'),
+  ('e7140000-0000-4000-8000-000000000005', 'authenticated', 'authenticated', 'erin@example.org',  now(), '{"provider":"email","providers":["email"]}', '{"full_name":"Erin (demo)"}')
 on conflict (id) do nothing;
 
 -- Everything else needs the data-model tables. Without any of them (a checkout whose schema migrations
@@ -39,7 +40,8 @@ begin
     ('a11ce000-0000-4000-8000-000000000001', 'Alice (demo)'),
     ('b0b00000-0000-4000-8000-000000000002', 'Bob (demo)'),
     ('ca201000-0000-4000-8000-000000000003', 'Carol (demo)'),
-    ('da7e0000-0000-4000-8000-000000000004', 'Dave (demo)')
+    ('da7e0000-0000-4000-8000-000000000004', 'Dave (demo)'),
+    ('e7140000-0000-4000-8000-000000000005', 'Erin (demo)')
   on conflict (id) do update set display_name = excluded.display_name;
 
   insert into public.teams (id, name)
@@ -51,6 +53,7 @@ begin
   values
     ('783103de-d80a-54d2-859c-4b2aea2e914f', 'a11ce000-0000-4000-8000-000000000001', 'owner'),
     ('783103de-d80a-54d2-859c-4b2aea2e914f', 'ca201000-0000-4000-8000-000000000003', 'viewer'),
+    ('1bd28ec4-fdc9-52bb-92f7-b1c5c8f7db3f', 'e7140000-0000-4000-8000-000000000005', 'owner'),
     ('1bd28ec4-fdc9-52bb-92f7-b1c5c8f7db3f', 'b0b00000-0000-4000-8000-000000000002', 'editor')
   on conflict (team_id, user_id) do update set role = excluded.role;
 
@@ -216,5 +219,11 @@ begin
     ('4e94f601-d31c-5ff8-b025-058e67bffd98', 'f4b50744-3001-5402-947c-ba3832a86e30', '2a9bf1ef-cae4-5d12-9a91-8e21c019e8b0', 2, 'M', 'penetrating', '1bd28ec4-fdc9-52bb-92f7-b1c5c8f7db3f', 'team'),
     ('b09cf6df-2534-53a2-a067-ed530c79ab4a', 'f4b50744-3001-5402-947c-ba3832a86e30', '9b44e67f-39b2-5d3b-8132-7aa873111540', 3, 'M', 'penetrating', '1bd28ec4-fdc9-52bb-92f7-b1c5c8f7db3f', 'team');
 
+
+  -- Fill the catalogue views now instead of at their next scheduled refresh.
+  if to_regprocedure('private.refresh_catalogue_view(text)') is not null then
+    perform private.refresh_catalogue_view(v)
+    from unnest(array['molecule_property_summary', 'mixture_composition_summary', 'catalogue_counts']) as v;
+  end if;
 end
 $cryo_seed$;

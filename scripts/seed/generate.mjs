@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Writes supabase/seed.sql (and its copy scripts/seed/seed.generated.sql) from the checked-in data files:
+// Writes supabase/seed.sql from the checked-in data files:
 //   npm run seed:generate          regenerate both files
 //   npm run seed:check             exit 1 if either file differs from what the data files give
 // Same input → same bytes: row ids are UUIDs derived from stable keys (name-based, version 5), rows are
@@ -14,7 +14,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const PATHS = {
   reference: join(ROOT, "scripts/seed/cpas.json"),
   demo: join(ROOT, "scripts/seed/demo.json"),
-  outputs: [join(ROOT, "supabase/seed.sql"), join(ROOT, "scripts/seed/seed.generated.sql")],
+  outputs: [join(ROOT, "supabase/seed.sql")],
 };
 
 /** --- Deterministic ids --- */
@@ -223,6 +223,12 @@ export async function generateSeedSql(paths = PATHS) {
       "confidence", "team_id", "visibility", "created_by"], mixRows),
     insert("public.mixture_components", ["id", "mixture_id", "molecule_id", "concentration", "unit", "role", "team_id",
       "visibility"], compRows),
+    "",
+    "  -- Fill the catalogue views now instead of at their next scheduled refresh.",
+    "  if to_regprocedure('private.refresh_catalogue_view(text)') is not null then",
+    "    perform private.refresh_catalogue_view(v)",
+    "    from unnest(array['molecule_property_summary', 'mixture_composition_summary', 'catalogue_counts']) as v;",
+    "  end if;",
     "end",
     `${DOLLAR_TAG};`,
     "",

@@ -1,4 +1,4 @@
-// Loads the generated seed (scripts/seed/seed.generated.sql, the same bytes as supabase/seed.sql) into
+// Loads the generated seed (supabase/seed.sql) into
 // temporary databases on the running test stack: once on a stand-in for the data-model contract
 // (tests/unit/fixtures/contract-schema.sql), once without it, once on a half-built schema. Skips, saying
 // why, when no test stack is running (`npm test` always has one).
@@ -15,7 +15,7 @@ import { loadVerifiedDataset } from "../../scripts/seed/chemistry.mjs";
 const c = stackConfig("test");
 const BIN = spawnSync("pg_config", ["--bindir"], { encoding: "utf8" }).stdout?.trim();
 const PSQL = BIN ? join(BIN, "psql") : "psql";
-const SEED = join(ROOT, "scripts/seed/seed.generated.sql");
+const SEED = join(ROOT, "supabase/seed.sql");
 const SCHEMA = join(ROOT, "tests/unit/fixtures/contract-schema.sql");
 const url = (db) => c.dbUrl.replace(/\/postgres$/, `/${db}`);
 
@@ -73,11 +73,11 @@ test("the seed loads on the contract schema and every row lands where the data f
   assert.equal(Number(q(db, "select count(*) from public.molecule_identifiers")), seed.counts.identifiers, "identifiers");
   assert.equal(Number(q(db, "select count(*) from public.property_types")), ref.propertyTypes.length, "property types");
 
-  // Memberships exactly as the issue states them; dave belongs to no team.
+  // Memberships as the issue states them, plus erin as Beta's owner; dave belongs to no team.
   assert.equal(q(db, `select string_agg(u.email || ':' || t.name || ':' || m.role, ',' order by u.email)
     from public.team_members m join public.teams t on t.id = m.team_id join auth.users u on u.id = m.user_id`),
-  "alice@example.org:Alpha:owner,bob@example.org:Beta:editor,carol@example.org:Alpha:viewer");
-  assert.equal(Number(q(db, "select count(*) from public.profiles")), 4, "a profile per demo user");
+  "alice@example.org:Alpha:owner,bob@example.org:Beta:editor,carol@example.org:Alpha:viewer,erin@example.org:Beta:owner");
+  assert.equal(Number(q(db, "select count(*) from public.profiles")), demo.users.length, "a profile per demo user");
 
   // Each team's private rows carry that team, and its mixtures use only public or own-team molecules.
   assert.equal(q(db, `select string_agg(distinct t.name, ',') from public.molecules m join public.teams t on t.id = m.team_id`), "Alpha,Beta");
@@ -112,7 +112,7 @@ test("without the data-model tables the seed still loads the demo users and warn
   const r = psql(db, { file: SEED });
   assert.equal(r.code, 0, r.err);
   assert.match(r.err, /WARNING: {2}seed: the data-model tables do not exist yet/);
-  assert.equal(Number(q(db, "select count(*) from auth.users")), 4);
+  assert.equal(Number(q(db, "select count(*) from auth.users")), demo.users.length, "every demo user");
 });
 
 test("on a half-built schema the seed fails and writes nothing", { skip }, () => {
@@ -137,7 +137,7 @@ test("the seed tolerates a schema that creates vocabulary rows itself and profil
   assert.equal(q(db, `select distinct t.name from public.molecular_properties p join public.property_types t on t.id = p.property_type_id
     where t.code = 'ld50_oral'`), "Oral LD50 (from a migration)", "values point at the existing vocabulary row");
   assert.equal(Number(q(db, "select count(*) from public.property_types where code = 'ld50_oral'")), 1);
-  assert.equal(q(db, "select string_agg(display_name, ',' order by display_name) from public.profiles"), "Alice (demo),Bob (demo),Carol (demo),Dave (demo)");
+  assert.equal(q(db, "select string_agg(display_name, ',' order by display_name) from public.profiles"), "Alice (demo),Bob (demo),Carol (demo),Dave (demo),Erin (demo)");
 });
 
 test("the Supabase CLI seeds it too (db reset: its own SQL splitter, the path hosted projects use)", { skip }, () => {
@@ -159,5 +159,18 @@ test("the Supabase CLI seeds it too (db reset: its own SQL splitter, the path ho
   }
   assert.equal(Number(q(db, "select count(*) from public.molecules")), ref.molecules.length + demo.molecules.length);
   assert.equal(Number(q(db, "select count(*) from public.mixture_components")), seed.counts.components);
-  assert.equal(Number(q(db, "select count(*) from auth.users")), 4);
+  assert.equal(Number(q(db, "select count(*) from auth.users")), demo.users.length, "every demo user");
+});
+
+test("the test stack itself was seeded on the real schema: every data-file row is there, integrity is clean, views are filled", { skip }, () => {
+  const db = "postgres";
+  assert.equal(Number(q(db, "select count(*) from public.molecules where visibility = 'public' and team_id is null")), ref.molecules.length, "public molecules");
+  assert.equal(Number(q(db, "select count(*) from public.molecules where visibility = 'team'")), demo.molecules.length, "team molecules");
+  assert.equal(Number(q(db, "select count(*) from public.mixtures")), ref.mixtures.length + demo.mixtures.length, "mixtures");
+  assert.equal(Number(q(db, "select count(*) from public.mixture_components")), seed.counts.components, "components");
+  assert.equal(Number(q(db, "select count(*) from public.molecular_properties")), seed.counts.properties, "properties");
+  assert.equal(q(db, "select coalesce(string_agg(check_name || ': ' || detail, '; '), '') from private.validate_integrity()"), "",
+    "validate_integrity() finds no problem in the seed");
+  assert.equal(Number(q(db, "select count(*) from public.catalogue_refresh_status where last_refreshed_at is null")), 0,
+    "the seed refreshed every catalogue view");
 });

@@ -113,11 +113,12 @@ $$;
  * diagnostics name the tables that do not.
  *   select tests.rls_enabled('public');
  */
+-- pgTAP's own functions call their internals unqualified, so this one runs with extensions on its path.
 create or replace function tests.rls_enabled(schema_name text)
 returns text
 language plpgsql
 stable
-set search_path = ''
+set search_path = extensions
 as $$
 declare
   missing text[];

@@ -3,7 +3,7 @@
  * Supabase. These also hold on a hosted project (`supabase test db`).
  */
 begin;
-select plan(22);
+select plan(23);
 
 -- Roles and their attributes
 select is((select rolsuper from pg_roles where rolname = 'postgres'), false, 'postgres is not a superuser (as on the platform)');
@@ -40,6 +40,9 @@ select is((select extnamespace::regnamespace::text from pg_extension where extna
 select is((select extnamespace::regnamespace::text from pg_extension where extname = 'pgtap'), 'extensions',
   'pgtap is in the extensions schema, not public');
 select is((select count(*)::int from pg_extension where extnamespace = 'public'::regnamespace), 0, 'no extension is installed in public');
+
+-- The schema-wide RLS assertion itself
+select tests.rls_enabled('public');
 
 select * from finish();
 rollback;
