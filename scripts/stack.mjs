@@ -258,6 +258,10 @@ export function functionsEnv(c, secrets) {
     SUPABASE_URL: c.apiUrl,
     SUPABASE_JWKS: jwks,
     CRYO_FUNCTIONS_PORT: String(c.ports.api),
+    // A local stack: the pooler listens on a local port (not :6543), and the slow-query route used by the
+    // load scenarios exists. Production leaves both unset (CRYO_ENV defaults to production).
+    CRYO_ENV: process.env.CRYO_ENV || "local",
+    CRYO_DEBUG_ROUTES: process.env.CRYO_DEBUG_ROUTES || "1",
   };
 }
 
