@@ -219,6 +219,14 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
+/** A literal Postgres reads back verbatim whatever its settings (no escapes inside dollar quotes). */
+export function dollarQuote(text: string): string {
+  if (text.includes("\0")) throw new DbError(400, "INVALID_INPUT", "claims must not contain NUL", "statement");
+  let tag = "c";
+  while (text.includes(`$${tag}$`)) tag = `c${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+  return `$${tag}$${text}$${tag}$`;
+}
+
 /** A promise that rejects after `ms` unless cleared: how long we wait for the pooler's first answer. */
 function answerTimer(ms: number) {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -383,11 +391,12 @@ export class Database {
     let outcome = "ok";
     try {
       if (!this.verified) await this.verifyOnce(signal);
-      const claimsJson = JSON.stringify(claims);
-      const timeout = String(cfg.CRYO_DB_STATEMENT_TIMEOUT_MS);
-      const setupOn = (tx: Sql) =>
-        tx`select set_config('request.jwt.claims', ${claimsJson}, true), set_config('role', ${role}, true),
-                  set_config('statement_timeout', ${timeout}, true)` as unknown as Pending;
+      // No bind parameters here on purpose: with prepare:false, postgres.js describes every parameterised
+      // statement first (an extra round trip that also stalls the pipeline). The role comes from the
+      // whitelist, the timeout is an integer, and the claims are dollar-quoted with a tag they do not contain.
+      const setupText = `select set_config('request.jwt.claims', ${dollarQuote(JSON.stringify(claims))}, true), ` +
+        `set_config('role', '${role}', true), set_config('statement_timeout', '${cfg.CRYO_DB_STATEMENT_TIMEOUT_MS}', true)`;
+      const setupOn = (tx: Sql) => tx.unsafe(setupText) as unknown as Pending;
       transacting = true;
       if (work.kind === "pipeline") {
         return await this.pipeline(work.build, setupOn, opts, signal, () => metrics.acquire.observe((performance.now() - t0) / 1000), freeSlot);
