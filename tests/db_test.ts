@@ -269,3 +269,15 @@ Deno.test("statement timeout ends a slow statement with 504 and the connection s
     await db.end();
   }
 });
+
+Deno.test("claims reach Postgres verbatim, whatever they contain (quotes, dollar tags, backslashes)", opts, async () => {
+  const db = dbWith();
+  try {
+    const claims = { role: "authenticated", sub: crypto.randomUUID(), email: "o'brien$c$@x.org", note: "$c$'); drop table x; --\\ é \u0001" };
+    const [r] = await db.queryAs<{ jwt: unknown; email: string }[]>(claims, (tx) => tx`select auth.jwt() as jwt, auth.email() as email`);
+    assert.deepEqual(r.jwt, claims);
+    assert.equal(r.email, claims.email);
+  } finally {
+    await db.end();
+  }
+});
