@@ -219,6 +219,12 @@ async function faultRun({ down, up, name, connections = 16, seconds = 20, downAt
 const scenarios = {
   async steady() {
     const out = { phases: [] };
+    // At most as many clients as pool slots: acquisition without queueing ("warm").
+    await load({ connections: 4, duration: 3 });
+    const b4 = await scrape();
+    const r4 = await load({ connections: 4, duration: Math.min(DURATION, 10) });
+    const a4 = await scrape();
+    const warm = { name: "http c=4 (= pool slots)", connections: 4, ...summarize(r4.samples, r4.seconds), request_errors: r4.reqErrors, server: metricsDelta(b4, a4) };
     for (const connections of [16, 64]) {
       await load({ connections, duration: 3 }); // warm-up: connections open, JIT done
       const before = await scrape();
@@ -229,9 +235,12 @@ const scenarios = {
       out.phases.push({ name: `pgbench ping transaction, c=${connections}`, ...(await pgbench({ clients: connections, seconds: DURATION, script: PING_TX })) });
     }
     const [h16, pb16, pt16, h64, pb64, pt64] = out.phases;
+    out.phases.unshift(warm);
     out.headline = {
-      acquire_ms_p50_warm: h16.server.acquire_ms.p50,
-      acquire_ms_p99_warm: h16.server.acquire_ms.p99,
+      acquire_ms_p50_warm_c4: warm.server.acquire_ms.p50,
+      acquire_ms_p99_warm_c4: warm.server.acquire_ms.p99,
+      acquire_ms_p50_c16: h16.server.acquire_ms.p50,
+      acquire_ms_p99_c16: h16.server.acquire_ms.p99,
       http_rps_c16: h16.ok_rps,
       pgbench_select1_tps_c16: pb16.tps,
       ratio_http_vs_pgbench_select1_c16: Math.round((h16.ok_rps / pb16.tps) * 1000) / 1000,
@@ -305,10 +314,9 @@ function md(name, rep) {
   for (const k of ["overall", "before_fault", "during_outage", "slow", "ping"]) add(k, r[k]);
   if (r.requests) add(name, r);
   lines.push("");
-  const server = r.server ?? r.phases?.[0]?.server;
-  if (r.phases) for (const p of r.phases) if (p.server) lines.push(`Server side (${p.name}): ${JSON.stringify(p.server)}`, "");
-  else if (server) lines.push(`Server side: ${JSON.stringify(server)}`, "");
-  if (r.server && r.phases) lines.push(`Server side: ${JSON.stringify(r.server)}`, "");
+  if (r.phases) {
+    for (const p of r.phases) if (p.server) lines.push(`Server side (${p.name}): ${JSON.stringify(p.server)}`, "");
+  } else if (r.server) lines.push(`Server side: ${JSON.stringify(r.server)}`, "");
   if (r.headline) lines.push("## Headline", "", ...Object.entries(r.headline).map(([k, v]) => `- ${k}: **${v}**`), "");
   if (r.fail_fast_ms) lines.push(`Fault: ${r.name}; events ${JSON.stringify(r.events_ms)}.`, "",
     `- fail-fast latency of 503s during the outage (ms): ${JSON.stringify(r.fail_fast_ms)}`,
