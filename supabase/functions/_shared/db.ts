@@ -189,6 +189,15 @@ class Slots {
     if (i >= 0) this.waiters.splice(i, 1);
     this.report();
   }
+  /** Everyone waiting gets `err` now (the breaker opened: waiting for a slot would only wait for failure). */
+  failWaiters(err: DbError) {
+    for (const w of this.waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.signal.removeEventListener("abort", w.onAbort);
+      w.reject(err);
+    }
+    this.report();
+  }
   release() {
     const w = this.waiters.shift();
     if (w) {
@@ -297,6 +306,7 @@ export class Database {
       breaker: new ConsecutiveBreaker(cfg.CRYO_DB_BREAKER_THRESHOLD),
     });
     metrics.breakerState.set(0);
+    this.breaker.onBreak(() => this.slots.failWaiters(this.circuitOpen()));
     this.breaker.onStateChange((s) => {
       const to = STATE_NAMES[s] ?? String(s);
       metrics.breakerState.set(s === CircuitState.Open ? 1 : s === CircuitState.HalfOpen ? 2 : 0);
@@ -365,11 +375,7 @@ export class Database {
   private toApiError(e: unknown): DbError {
     if (e instanceof AttemptError) return e.api;
     if (e instanceof DbError) return e;
-    if (e instanceof BrokenCircuitError) {
-      return new DbError(503, "DB_CIRCUIT_OPEN", "the database is unavailable; failing fast until it recovers", "circuit_open", {
-        "Retry-After": String(this.breakerRetryAfterS),
-      });
-    }
+    if (e instanceof BrokenCircuitError) return this.circuitOpen();
     return new DbError(500, "DB_ERROR", String((e as Error)?.message ?? e), "statement");
   }
 
@@ -415,6 +421,12 @@ export class Database {
         logThrottled("slow", 1000, "warn", "slow transaction", { ms: Math.round(s * 1000), role, outcome });
       }
     }
+  }
+
+  private circuitOpen() {
+    return new DbError(503, "DB_CIRCUIT_OPEN", "the database is unavailable; failing fast until it recovers", "circuit_open", {
+      "Retry-After": String(this.breakerRetryAfterS),
+    });
   }
 
   /** Fails closed if the login role could bypass RLS, or if a whitelisted role could. Once per isolate. */
