@@ -286,7 +286,7 @@ export class Database {
       onnotice: () => {},
       onclose: (id: number) => {
         metrics.connectionsClosed.inc();
-        logThrottled("conn-close", 5000, "debug", "db connection closed", { connection: id });
+        logThrottled("conn-close", 5000, "info", "db connection closed", { connection: id });
       },
     });
     this.slots = new Slots(cfg.CRYO_DB_POOL_MAX, cfg.CRYO_DB_QUEUE_LIMIT);
