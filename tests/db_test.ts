@@ -50,7 +50,9 @@ async function withTable(fn: (table: string, uids: { a: string; b: string }) => 
 /** --- Configuration --- */
 
 Deno.test("configuration: documented defaults for transaction mode, numbers coerced from strings", () => {
-  const c = loadConfig({ CRYO_DB_URL: "postgresql://cryo_api.ref:pw@aws-0-eu-west-1.pooler.supabase.com:6543/postgres" });
+  const c = loadConfig({
+    CRYO_DB_URL: "postgresql://cryo_api.ref:pw@aws-0-eu-west-1.pooler.supabase.com:6543/postgres",
+  });
   assert.equal(c.CRYO_ENV, "production");
   assert.equal(c.CRYO_DB_POOL_MAX, 4);
   assert.equal(c.CRYO_DEBUG_ROUTES, false);
@@ -59,14 +61,19 @@ Deno.test("configuration: documented defaults for transaction mode, numbers coer
 });
 
 Deno.test("configuration: production refuses the direct connection and session mode, naming the variable", () => {
-  for (const url of [
-    "postgresql://postgres:pw@db.abcdefghijklmnop.supabase.co:5432/postgres",
-    "postgresql://postgres.ref:pw@aws-0-eu-west-1.pooler.supabase.com:5432/postgres",
-    "postgresql://postgres:pw@db.abcdefghijklmnop.supabase.co/postgres",
-  ]) {
+  for (
+    const url of [
+      "postgresql://postgres:pw@db.abcdefghijklmnop.supabase.co:5432/postgres",
+      "postgresql://postgres.ref:pw@aws-0-eu-west-1.pooler.supabase.com:5432/postgres",
+      "postgresql://postgres:pw@db.abcdefghijklmnop.supabase.co/postgres",
+    ]
+  ) {
     assert.throws(() => loadConfig({ CRYO_DB_URL: url }), /CRYO_DB_URL: looks like the direct connection/);
   }
-  assert.throws(() => loadConfig({ CRYO_DB_URL: "postgresql://x:y@h:6543/p", CRYO_DEBUG_ROUTES: "1" }), /CRYO_DEBUG_ROUTES/);
+  assert.throws(
+    () => loadConfig({ CRYO_DB_URL: "postgresql://x:y@h:6543/p", CRYO_DEBUG_ROUTES: "1" }),
+    /CRYO_DEBUG_ROUTES/,
+  );
 });
 
 Deno.test("configuration: bad values are reported per variable", () => {
@@ -89,7 +96,10 @@ Deno.test("RLS applies: each user sees only their rows, anon none, unlisted role
         (tx) => tx`select id from ${tx(table)} order by id`,
       );
       assert.deepEqual(asA.map((r) => r.id), ["a1", "a2"]);
-      const asB = await db.queryAs<{ id: string }[]>({ role: "authenticated", sub: uids.b }, (tx) => tx`select id from ${tx(table)}`);
+      const asB = await db.queryAs<{ id: string }[]>(
+        { role: "authenticated", sub: uids.b },
+        (tx) => tx`select id from ${tx(table)}`,
+      );
       assert.deepEqual(asB.map((r) => r.id), ["b1"]);
       // The platform's default privileges grant anon the table; the policy (to authenticated) shows it nothing.
       const anon = await db.queryAs<unknown[]>({ role: "anon" }, (tx) => tx`select id from ${tx(table)}`);
@@ -162,31 +172,37 @@ Deno.test("fails closed when the login role bypasses RLS (postgres on the direct
 
 /** --- Retries, ambiguity, deadlines, shedding, breaker --- */
 
-Deno.test("a lost COMMIT acknowledgement is reported as ambiguous, never retried: the write exists once", opts, async () => {
-  await withTable(async (table, uids) => {
-    const proxy = new FaultProxy(poolerPort);
-    const db = dbWith({}, POOLER_URL.replace(`:${poolerPort}/`, `:${proxy.port}/`));
-    try {
-      await db.queryAs({ role: "anon" }, (tx) => tx`select 1`); // warm: login checked, connection open
-      proxy.mode = "drop-commit-ack";
-      const retriesBefore = await counter(metrics.retries);
-      const claims = { role: "authenticated", sub: uids.a };
-      const e = await rejection(db.queryAs(claims, (tx) => tx`insert into ${tx(table)} values ('once', ${uids.a}, 'x')`));
-      assert.equal(e.code, "DB_COMMIT_UNKNOWN");
-      assert.equal(e.status, 503);
-      assert.equal(await counter(metrics.retries), retriesBefore, "no retry");
-      assert.equal(proxy.inserts, 1, "the insert went out exactly once");
-      await new Promise((r) => setTimeout(r, 700));
-      const admin = adminSql();
-      const [{ n }] = await admin`select count(*)::int as n from ${admin(table)} where id = 'once'`;
-      await admin.end();
-      assert.equal(n, 1, "the commit did happen on the server: retrying would have been a duplicate");
-    } finally {
-      await db.end();
-      await proxy.stop();
-    }
-  });
-});
+Deno.test(
+  "a lost COMMIT acknowledgement is reported as ambiguous, never retried: the write exists once",
+  opts,
+  async () => {
+    await withTable(async (table, uids) => {
+      const proxy = new FaultProxy(poolerPort);
+      const db = dbWith({}, POOLER_URL.replace(`:${poolerPort}/`, `:${proxy.port}/`));
+      try {
+        await db.queryAs({ role: "anon" }, (tx) => tx`select 1`); // warm: login checked, connection open
+        proxy.mode = "drop-commit-ack";
+        const retriesBefore = await counter(metrics.retries);
+        const claims = { role: "authenticated", sub: uids.a };
+        const e = await rejection(
+          db.queryAs(claims, (tx) => tx`insert into ${tx(table)} values ('once', ${uids.a}, 'x')`),
+        );
+        assert.equal(e.code, "DB_COMMIT_UNKNOWN");
+        assert.equal(e.status, 503);
+        assert.equal(await counter(metrics.retries), retriesBefore, "no retry");
+        assert.equal(proxy.inserts, 1, "the insert went out exactly once");
+        await new Promise((r) => setTimeout(r, 700));
+        const admin = adminSql();
+        const [{ n }] = await admin`select count(*)::int as n from ${admin(table)} where id = 'once'`;
+        await admin.end();
+        assert.equal(n, 1, "the commit did happen on the server: retrying would have been a duplicate");
+      } finally {
+        await db.end();
+        await proxy.stop();
+      }
+    });
+  },
+);
 
 Deno.test("refused connections are retried, then answered 503 DB_UNAVAILABLE", opts, async () => {
   const db = dbWith({ CRYO_DB_RETRY_MAX_ATTEMPTS: "2" }, "postgresql://cryo_api:x@127.0.0.1:9/postgres");
@@ -201,25 +217,34 @@ Deno.test("refused connections are retried, then answered 503 DB_UNAVAILABLE", o
   }
 });
 
-Deno.test("the breaker opens after consecutive connection failures and then fails fast with Retry-After", opts, async () => {
-  const db = dbWith(
-    { CRYO_DB_RETRY_MAX_ATTEMPTS: "0", CRYO_DB_BREAKER_THRESHOLD: "3", CRYO_DB_BREAKER_HALF_OPEN_MS: "60000" },
-    "postgresql://cryo_api:x@127.0.0.1:9/postgres",
-  );
-  try {
-    for (let i = 0; i < 3; i++) assert.equal((await rejection(db.queryAs({}, (tx) => tx`select 1`))).code, "DB_UNAVAILABLE");
-    const t = performance.now();
-    const e = await rejection(db.queryAs({}, (tx) => tx`select 1`));
-    const ms = performance.now() - t;
-    assert.equal(e.code, "DB_CIRCUIT_OPEN");
-    assert.equal(e.status, 503);
-    assert.equal(e.headers["Retry-After"], "60");
-    assert.ok(ms < 1000, `failed fast (${ms.toFixed(1)} ms)`);
-    assert.equal(db.summary().breaker, "open");
-  } finally {
-    await db.end();
-  }
-});
+Deno.test(
+  "the breaker opens after consecutive connection failures and then fails fast with Retry-After",
+  opts,
+  async () => {
+    const db = dbWith(
+      { CRYO_DB_RETRY_MAX_ATTEMPTS: "0", CRYO_DB_BREAKER_THRESHOLD: "3", CRYO_DB_BREAKER_HALF_OPEN_MS: "60000" },
+      "postgresql://cryo_api:x@127.0.0.1:9/postgres",
+    );
+    try {
+      for (let i = 0; i < 3; i++) {
+        assert.equal(
+          (await rejection(db.queryAs({}, (tx) => tx`select 1`))).code,
+          "DB_UNAVAILABLE",
+        );
+      }
+      const t = performance.now();
+      const e = await rejection(db.queryAs({}, (tx) => tx`select 1`));
+      const ms = performance.now() - t;
+      assert.equal(e.code, "DB_CIRCUIT_OPEN");
+      assert.equal(e.status, 503);
+      assert.equal(e.headers["Retry-After"], "60");
+      assert.ok(ms < 1000, `failed fast (${ms.toFixed(1)} ms)`);
+      assert.equal(db.summary().breaker, "open");
+    } finally {
+      await db.end();
+    }
+  },
+);
 
 Deno.test("a pooler that stops answering cannot hold a request past its deadline", opts, async () => {
   const proxy = new FaultProxy(poolerPort);
@@ -247,7 +272,10 @@ Deno.test("a pooler that stops answering cannot hold a request past its deadline
 Deno.test("beyond the wait queue, requests are shed at once with 503 DB_OVERLOADED", opts, async () => {
   const db = dbWith({ CRYO_DB_POOL_MAX: "1", CRYO_DB_QUEUE_LIMIT: "2", CRYO_DB_ACQUIRE_TIMEOUT_MS: "4000" });
   try {
-    const calls = Array.from({ length: 6 }, () => db.queryAs({}, (tx) => tx`select pg_sleep(0.2)`).then(() => "ok", (e) => e.code));
+    const calls = Array.from(
+      { length: 6 },
+      () => db.queryAs({}, (tx) => tx`select pg_sleep(0.2)`).then(() => "ok", (e) => e.code),
+    );
     const codes = await Promise.all(calls);
     assert.deepEqual(codes.filter((c) => c === "ok").length, 3, "one running + two queued");
     assert.deepEqual(codes.filter((c) => c === "DB_OVERLOADED").length, 3);
@@ -257,27 +285,43 @@ Deno.test("beyond the wait queue, requests are shed at once with 503 DB_OVERLOAD
   }
 });
 
-Deno.test("statement timeout ends a slow statement with 504 and the connection serves the next request", opts, async () => {
-  const db = dbWith({ CRYO_DB_POOL_MAX: "1", CRYO_DB_STATEMENT_TIMEOUT_MS: "100" });
-  try {
-    const e = await rejection(db.queryAs({}, (tx) => tx`select pg_sleep(2)`));
-    assert.equal(e.code, "DB_STATEMENT_TIMEOUT");
-    assert.equal(e.status, 504);
-    const [r] = await db.queryAs<{ role: string }[]>({}, (tx) => tx`select current_user as role`);
-    assert.equal(r.role, "anon");
-  } finally {
-    await db.end();
-  }
-});
+Deno.test(
+  "statement timeout ends a slow statement with 504 and the connection serves the next request",
+  opts,
+  async () => {
+    const db = dbWith({ CRYO_DB_POOL_MAX: "1", CRYO_DB_STATEMENT_TIMEOUT_MS: "100" });
+    try {
+      const e = await rejection(db.queryAs({}, (tx) => tx`select pg_sleep(2)`));
+      assert.equal(e.code, "DB_STATEMENT_TIMEOUT");
+      assert.equal(e.status, 504);
+      const [r] = await db.queryAs<{ role: string }[]>({}, (tx) => tx`select current_user as role`);
+      assert.equal(r.role, "anon");
+    } finally {
+      await db.end();
+    }
+  },
+);
 
-Deno.test("claims reach Postgres verbatim, whatever they contain (quotes, dollar tags, backslashes)", opts, async () => {
-  const db = dbWith();
-  try {
-    const claims = { role: "authenticated", sub: crypto.randomUUID(), email: "o'brien$c$@x.org", note: "$c$'); drop table x; --\\ é \u0001" };
-    const [r] = await db.queryAs<{ jwt: unknown; email: string }[]>(claims, (tx) => tx`select auth.jwt() as jwt, auth.email() as email`);
-    assert.deepEqual(r.jwt, claims);
-    assert.equal(r.email, claims.email);
-  } finally {
-    await db.end();
-  }
-});
+Deno.test(
+  "claims reach Postgres verbatim, whatever they contain (quotes, dollar tags, backslashes)",
+  opts,
+  async () => {
+    const db = dbWith();
+    try {
+      const claims = {
+        role: "authenticated",
+        sub: crypto.randomUUID(),
+        email: "o'brien$c$@x.org",
+        note: "$c$'); drop table x; --\\ é \u0001",
+      };
+      const [r] = await db.queryAs<{ jwt: unknown; email: string }[]>(
+        claims,
+        (tx) => tx`select auth.jwt() as jwt, auth.email() as email`,
+      );
+      assert.deepEqual(r.jwt, claims);
+      assert.equal(r.email, claims.email);
+    } finally {
+      await db.end();
+    }
+  },
+);

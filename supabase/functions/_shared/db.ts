@@ -95,20 +95,31 @@ const CLIENT_CONNECTION_CODES = new Set([
 
 // Server answers that mean "this connection is being refused or torn down", sent before the backend ran the
 // statement in question: admin/crash shutdown, cannot connect now, too many connections, pooler limits.
-const SERVER_CONNECTION_CODES = new Set(["57P01", "57P02", "57P03", "53300", "08000", "08001", "08003", "08004", "08006", "08P01"]);
+const SERVER_CONNECTION_CODES = new Set([
+  "57P01",
+  "57P02",
+  "57P03",
+  "53300",
+  "08000",
+  "08001",
+  "08003",
+  "08004",
+  "08006",
+  "08P01",
+]);
 const POOLER_CONNECTION_MESSAGES =
   /no more connections allowed|max client connections|max_client_conn|cannot connect to server|server conn crashed|server_login_retry|query_wait_timeout|pooler|tenant|database .* is not available/i;
 
 // deno-lint-ignore no-explicit-any
 type AnyErr = any;
-const isPgError = (e: AnyErr) => e?.name === "PostgresError" || (typeof e?.severity === "string" && typeof e?.code === "string");
+const isPgError = (e: AnyErr) =>
+  e?.name === "PostgresError" || (typeof e?.severity === "string" && typeof e?.code === "string");
 const isClientConnectionError = (e: AnyErr) => !isPgError(e) && CLIENT_CONNECTION_CODES.has(e?.code);
 const isServerConnectionError = (e: AnyErr) =>
   isPgError(e) && (SERVER_CONNECTION_CODES.has(e.code) || e.severity === "FATAL" || e.severity === "PANIC" ||
     POOLER_CONNECTION_MESSAGES.test(e.message ?? ""));
 /** After this error the socket is (or is about to be) closed: the connection must not be reused. */
 const connectionGone = (e: AnyErr) => isClientConnectionError(e) || isServerConnectionError(e);
-
 
 function unavailable(message: string, retryAfterS: number, pgCode?: string) {
   return new DbError(503, "DB_UNAVAILABLE", message, "connection", { "Retry-After": String(retryAfterS) }, pgCode);
@@ -131,7 +142,13 @@ function statementError(e: AnyErr): DbError {
 
 /** --- Slots: the client-side pool with a bounded wait queue --- */
 
-type Waiter = { resolve: () => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout>; onAbort: () => void; signal: AbortSignal };
+type Waiter = {
+  resolve: () => void;
+  reject: (e: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+  onAbort: () => void;
+  signal: AbortSignal;
+};
 
 class Slots {
   used = 0;
@@ -168,9 +185,11 @@ class Slots {
         signal,
         timer: setTimeout(() => {
           this.drop(w);
-          reject(new DbError(503, "DB_ACQUIRE_TIMEOUT", `no database connection free within ${timeoutMs} ms`, "overloaded", {
-            "Retry-After": "1",
-          }));
+          reject(
+            new DbError(503, "DB_ACQUIRE_TIMEOUT", `no database connection free within ${timeoutMs} ms`, "overloaded", {
+              "Retry-After": "1",
+            }),
+          );
         }, timeoutMs),
         onAbort: () => {
           this.drop(w);
@@ -294,12 +313,19 @@ export class Database {
 
     const retryPolicy = retry(handleWhen((e) => e instanceof AttemptError && e.retryable), {
       maxAttempts: cfg.CRYO_DB_RETRY_MAX_ATTEMPTS, // cockatiel: maxAttempts retries after the first call
-      backoff: new ExponentialBackoff({ initialDelay: cfg.CRYO_DB_RETRY_INITIAL_MS, maxDelay: cfg.CRYO_DB_RETRY_MAX_DELAY_MS }),
+      backoff: new ExponentialBackoff({
+        initialDelay: cfg.CRYO_DB_RETRY_INITIAL_MS,
+        maxDelay: cfg.CRYO_DB_RETRY_MAX_DELAY_MS,
+      }),
     });
     retryPolicy.onRetry((r) => {
       metrics.retries.inc();
       const err = "error" in r ? r.error : undefined;
-      logThrottled("retry", 1000, "info", "db retry", { attempt: r.attempt, delay_ms: Math.round(r.delay), error: String(err) });
+      logThrottled("retry", 1000, "info", "db retry", {
+        attempt: r.attempt,
+        delay_ms: Math.round(r.delay),
+        error: String(err),
+      });
     });
     this.breaker = circuitBreaker(handleWhen((e) => e instanceof AttemptError && e.breaker), {
       halfOpenAfter: cfg.CRYO_DB_BREAKER_HALF_OPEN_MS,
@@ -379,7 +405,13 @@ export class Database {
     return new DbError(500, "DB_ERROR", String((e as Error)?.message ?? e), "statement");
   }
 
-  private async attempt(role: ApiRole, claims: Claims, opts: TxOptions, work: Work, signal: AbortSignal): Promise<unknown> {
+  private async attempt(
+    role: ApiRole,
+    claims: Claims,
+    opts: TxOptions,
+    work: Work,
+    signal: AbortSignal,
+  ): Promise<unknown> {
     const cfg = this.cfg;
     const t0 = performance.now();
     try {
@@ -405,7 +437,14 @@ export class Database {
       const setupOn = (tx: Sql) => tx.unsafe(setupText) as unknown as Pending;
       transacting = true;
       if (work.kind === "pipeline") {
-        return await this.pipeline(work.build, setupOn, opts, signal, () => metrics.acquire.observe((performance.now() - t0) / 1000), freeSlot);
+        return await this.pipeline(
+          work.build,
+          setupOn,
+          opts,
+          signal,
+          () => metrics.acquire.observe((performance.now() - t0) / 1000),
+          freeSlot,
+        );
       }
       metrics.acquire.observe((performance.now() - t0) / 1000);
       return await this.interactive(work.fn, setupOn, opts, signal, freeSlot);
@@ -424,27 +463,40 @@ export class Database {
   }
 
   private circuitOpen() {
-    return new DbError(503, "DB_CIRCUIT_OPEN", "the database is unavailable; failing fast until it recovers", "circuit_open", {
-      "Retry-After": String(this.breakerRetryAfterS),
-    });
+    return new DbError(
+      503,
+      "DB_CIRCUIT_OPEN",
+      "the database is unavailable; failing fast until it recovers",
+      "circuit_open",
+      {
+        "Retry-After": String(this.breakerRetryAfterS),
+      },
+    );
   }
 
   /** Fails closed if the login role could bypass RLS, or if a whitelisted role could. Once per isolate. */
   private async verifyOnce(signal: AbortSignal) {
     let r: AnyErr;
+    const first = answerTimer(this.cfg.CRYO_DB_CONNECT_TIMEOUT_MS);
     try {
       [r] = await abortable(
-        this.sql`
+        Promise.race([
+          first.promise,
+          this.sql`
           select r.rolsuper, r.rolbypassrls,
                  (select coalesce(array_agg(t.rolname::text), '{}') from pg_roles t
                    where t.rolname = any(${ALLOWED_ROLES as unknown as string[]}::text[])
                      and (t.rolsuper or t.rolbypassrls)) as unsafe_roles
             from pg_roles r where r.rolname = session_user` as unknown as Promise<AnyErr[]>,
+        ]),
         signal,
       );
     } catch (e) {
       if (e instanceof DbError) throw new AttemptError(e, false, true);
+      if (e instanceof NoAnswer) throw new AttemptError(unavailable(e.message, 5), false, true);
       throw this.classify(e, false, { readOnly: true });
+    } finally {
+      first.clear();
     }
     if (!r || r.rolsuper || r.rolbypassrls || r.unsafe_roles.length) {
       this.unsafe = new DbError(
@@ -485,7 +537,11 @@ export class Database {
       if (e instanceof NoAnswer) throw new AttemptError(unavailable(e.message, 5), false, true);
       // Nothing was sent: refused, reset or timed out while connecting, or the pooler/server refused login.
       const auth = isPgError(e) && String((e as AnyErr).code).startsWith("28");
-      throw new AttemptError(unavailable(`cannot connect to the database: ${(e as Error).message}`, 5, (e as AnyErr).code), !auth, true);
+      throw new AttemptError(
+        unavailable(`cannot connect to the database: ${(e as Error).message}`, 5, (e as AnyErr).code),
+        !auth,
+        true,
+      );
     }
     acquired();
     let built: Pending | Pending[];
@@ -514,7 +570,10 @@ export class Database {
     // drops the promise of a cancel request, whose failure would surface as an unhandled rejection.
     let beginError: unknown = null;
     try {
-      beginError = await abortable(Promise.race([begin.then(() => null, (e) => e ?? new Error("begin failed")), first.promise]), signal);
+      beginError = await abortable(
+        Promise.race([begin.then(() => null, (e) => e ?? new Error("begin failed")), first.promise]),
+        signal,
+      );
     } catch (e) {
       settled.then(cleanup);
       freeSlot();

@@ -20,7 +20,13 @@ export function log(level: Level, msg: string, fields: Record<string, unknown> =
 const last = new Map<string, { at: number; suppressed: number }>();
 
 /** Logs at most once per `key` every `everyMs`; the next line carries how many were suppressed. */
-export function logThrottled(key: string, everyMs: number, level: Level, msg: string, fields: Record<string, unknown> = {}) {
+export function logThrottled(
+  key: string,
+  everyMs: number,
+  level: Level,
+  msg: string,
+  fields: Record<string, unknown> = {},
+) {
   const now = Date.now();
   const s = last.get(key);
   if (s && now - s.at < everyMs) {
