@@ -135,9 +135,18 @@ Deno.test("nothing leaks between pooled transactions: role and claims are transa
       ];
       const calls = Array.from({ length: 300 }, (_, i) => {
         const w = who[i % 3];
+        const count = (tx: any) => w.rows < 0 ? tx`select -1 as n` : tx`select count(*)::int as n from ${tx(table)}`;
+        // Both paths: the pipelined one and the interactive one (sql.begin, statements awaited one by one).
+        if (i % 5 === 4) {
+          return db.withClaims(w.claims, async (tx) => {
+            const [me] = await tx`select current_user as role, auth.uid() as uid`;
+            const [c] = await count(tx);
+            return { w, me, n: c.n };
+          });
+        }
         return db.queryAs<Record<string, unknown>[][]>(w.claims, (tx) => [
           tx`select current_user as role, auth.uid() as uid`,
-          w.rows < 0 ? tx`select -1 as n` : tx`select count(*)::int as n from ${tx(table)}`,
+          count(tx),
         ]).then(([[me], [c]]) => ({ w, me, n: c.n }));
       });
       for (const r of await Promise.all(calls)) {

@@ -50,8 +50,16 @@ Deno.test("GET /health carries a pool summary; /health/metrics is Prometheus tex
   assert.equal(r.status, 200);
   assert.match(r.headers.get("content-type") ?? "", /^text\/plain/);
   const text = await r.text();
-  for (const name of ["cryo_db_acquire_seconds_bucket", "cryo_db_transaction_seconds_count", "cryo_db_pool_in_use",
-    "cryo_db_pool_idle", "cryo_db_pool_waiting", "cryo_db_breaker_state"]) {
+  for (
+    const name of [
+      "cryo_db_acquire_seconds_bucket",
+      "cryo_db_transaction_seconds_count",
+      "cryo_db_pool_in_use",
+      "cryo_db_pool_idle",
+      "cryo_db_pool_waiting",
+      "cryo_db_breaker_state",
+    ]
+  ) {
     assert.match(text, new RegExp(`^${name}`, "m"), name);
   }
 });
@@ -60,7 +68,9 @@ Deno.test("production mode: the slow-query route does not exist and a direct URL
   const run = async (env: Record<string, string>, path: string) => {
     const script = `
       try {
-        const mod = await import(${JSON.stringify(new URL("../supabase/functions/health/index.ts", import.meta.url).href)});
+        const mod = await import(${
+      JSON.stringify(new URL("../supabase/functions/health/index.ts", import.meta.url).href)
+    });
         const r = await mod.default.fetch(new Request("http://x${path}"));
         console.log(JSON.stringify({ status: r.status, body: await r.json() }));
       } catch (e) { console.log(JSON.stringify({ loadError: String(e.message) })); }
@@ -75,6 +85,9 @@ Deno.test("production mode: the slow-query route does not exist and a direct URL
   };
   const slow = await run({ CRYO_DB_URL: "postgresql://cryo_api:x@127.0.0.1:6543/postgres" }, "/health/slow?ms=1");
   assert.equal(slow.status, 404);
-  const direct = await run({ CRYO_DB_URL: "postgresql://postgres:x@db.abcdefghij.supabase.co:5432/postgres" }, "/health");
+  const direct = await run(
+    { CRYO_DB_URL: "postgresql://postgres:x@db.abcdefghij.supabase.co:5432/postgres" },
+    "/health",
+  );
   assert.match(direct.loadError, /CRYO_DB_URL: looks like the direct connection/);
 });
