@@ -8,7 +8,7 @@
 // server's Prometheus histogram (the difference between scrapes before and after each phase).
 import autocannon from "autocannon";
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readSecrets, ROOT, stackConfig } from "../lib/config.mjs";
 import { readPid, run, sleep } from "../lib/proc.mjs";
@@ -140,6 +140,7 @@ function pgbench({ clients, seconds, script }) {
     p.stdout.on("data", (d) => (out += d));
     p.stderr.on("data", (d) => (out += d));
     p.on("close", () => {
+      rmSync(file, { force: true });
       const tps = Number(out.match(/tps = ([\d.]+)/)?.[1] ?? NaN);
       const lat = Number(out.match(/latency average = ([\d.]+) ms/)?.[1] ?? NaN);
       resolve({ clients, seconds, tps: Math.round(tps), latency_avg_ms: lat, raw_tail: out.trim().split("\n").slice(-3) });
