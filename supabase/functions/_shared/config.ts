@@ -29,6 +29,7 @@ const Env = z.object({
   CRYO_DB_BREAKER_THRESHOLD: int(3, 1, 1000),
   CRYO_DB_BREAKER_HALF_OPEN_MS: int(1000, 50, 600000),
   CRYO_DB_SLOW_QUERY_MS: int(500, 0, 600000),
+  CRYO_DB_ONE_ROUND_TRIP: z.enum(["0", "1", "true", "false"]).default("1").transform((v) => v === "1" || v === "true"),
   CRYO_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   CRYO_DEBUG_ROUTES: flag,
   SUPABASE_URL: z.string().url().optional(),

@@ -118,6 +118,12 @@ const isClientConnectionError = (e: AnyErr) => !isPgError(e) && CLIENT_CONNECTIO
 const isServerConnectionError = (e: AnyErr) =>
   isPgError(e) && (SERVER_CONNECTION_CODES.has(e.code) || e.severity === "FATAL" || e.severity === "PANIC" ||
     POOLER_CONNECTION_MESSAGES.test(e.message ?? ""));
+// Refusals a pooler or server sends instead of running anything: no server for this client (pgbouncer
+// query_wait_timeout, failing logins, connection limits) or a server that does not accept connections now.
+const POOLER_REFUSAL_MESSAGES =
+  /no more connections allowed|max_client_conn|max client connections|server login has been failing|query_wait_timeout|cannot connect to server/i;
+const isPoolerRefusal = (e: AnyErr) =>
+  isPgError(e) && (e.code === "53300" || e.code === "57P03" || POOLER_REFUSAL_MESSAGES.test(e.message ?? ""));
 /** After this error the socket is (or is about to be) closed: the connection must not be reused. */
 const connectionGone = (e: AnyErr) => isClientConnectionError(e) || isServerConnectionError(e);
 
@@ -247,12 +253,44 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-/** A literal Postgres reads back verbatim whatever its settings (no escapes inside dollar quotes). */
+/** --- Literals: the only place values become SQL text --- */
+
+function badValue(message: string) {
+  return new DbError(400, "INVALID_INPUT", message, "statement");
+}
+
+/**
+ * A literal Postgres reads back verbatim whatever its settings (no escapes inside dollar quotes). The tag is
+ * chosen so that the text does not contain `$tag` anywhere: checking only for `$tag$` would let a text ending
+ * in `$tag` run into the closing delimiter and end the literal early.
+ */
 export function dollarQuote(text: string): string {
-  if (text.includes("\0")) throw new DbError(400, "INVALID_INPUT", "claims must not contain NUL", "statement");
+  if (text.includes("\0")) throw badValue("text values must not contain NUL characters");
   let tag = "c";
-  while (text.includes(`$${tag}$`)) tag = `c${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+  while (text.includes(`$${tag}`)) tag = `c${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
   return `$${tag}$${text}$${tag}$`;
+}
+
+/**
+ * A value as a SQL literal typed as postgres.js would type it as a bind parameter, so Postgres resolves it
+ * the same way: strings and numbers untyped (the server infers the type from context, as for an untyped
+ * parameter), booleans and bigints with postgres.js's declared types. `undefined` when the value needs the
+ * extended protocol (objects, arrays, dates, bytes, sql.json/typed parameters): the caller falls back to it.
+ */
+export function sqlLiteral(v: unknown): string | undefined {
+  if (v === null) return "null";
+  switch (typeof v) {
+    case "string":
+      return dollarQuote(v);
+    case "number":
+      if (!Number.isFinite(v)) throw badValue(`numbers must be finite (got ${v})`);
+      return dollarQuote(String(v));
+    case "bigint":
+      return `${dollarQuote(v.toString())}::int8`;
+    case "boolean":
+      return v ? "true::bool" : "false::bool";
+  }
+  return undefined;
 }
 
 /** A promise that rejects after `ms` unless cleared: how long we wait for the pooler's first answer. */
@@ -289,6 +327,8 @@ export class Database {
   private unsafe: DbError | null = null;
   private transitions: { to: string; at: string }[] = [];
   private breakerRetryAfterS: number;
+  // postgres.js does not export its Identifier class; `sql("name")` builds one, already quoted.
+  private identifierClass: unknown;
 
   constructor(readonly cfg: Config) {
     setLogLevel(cfg.CRYO_LOG_LEVEL);
@@ -308,6 +348,7 @@ export class Database {
         logThrottled("conn-close", 5000, "info", "db connection closed", { connection: id });
       },
     });
+    this.identifierClass = (this.sql("x") as unknown as object).constructor;
     this.slots = new Slots(cfg.CRYO_DB_POOL_MAX, cfg.CRYO_DB_QUEUE_LIMIT);
     this.breakerRetryAfterS = Math.max(1, Math.ceil(cfg.CRYO_DB_BREAKER_HALF_OPEN_MS / 1000));
 
@@ -435,6 +476,21 @@ export class Database {
       const setupText = `select set_config('request.jwt.claims', ${dollarQuote(JSON.stringify(claims))}, true), ` +
         `set_config('role', '${role}', true), set_config('statement_timeout', '${cfg.CRYO_DB_STATEMENT_TIMEOUT_MS}', true)`;
       const setupOn = (tx: Sql) => tx.unsafe(setupText) as unknown as Pending;
+      if (work.kind === "pipeline" && cfg.CRYO_DB_ONE_ROUND_TRIP) {
+        const one = this.oneStatement(work.build);
+        if (one) {
+          transacting = true;
+          return await this.oneTrip(
+            one,
+            role,
+            claims,
+            opts,
+            signal,
+            () => metrics.acquire.observe((performance.now() - t0) / 1000),
+            freeSlot,
+          );
+        }
+      }
       transacting = true;
       if (work.kind === "pipeline") {
         return await this.pipeline(
@@ -511,22 +567,53 @@ export class Database {
     this.verified = true;
   }
 
-  /** Reserve one connection, write BEGIN…COMMIT at once, and hand it back only once every reply is in. */
-  private async pipeline(
-    build: (tx: Sql) => Pending | Pending[],
-    setupOn: (tx: Sql) => Pending,
-    opts: TxOptions,
+  /**
+   * The work as one statement's text with its values as literals, or null when it needs the extended
+   * protocol: several statements (their results could not be told apart in one simple query), values
+   * `sqlLiteral` cannot render, fragments, or result modes (raw, cursor, forEach) of postgres.js.
+   */
+  private oneStatement(build: (tx: Sql) => Pending | Pending[]): { text: string; array: boolean } | null {
+    let built: Pending | Pending[];
+    try {
+      built = build(this.sql);
+    } catch (e) {
+      throw new Passthrough(e);
+    }
+    const array = Array.isArray(built);
+    const list = array ? built as Pending[] : [built as Pending];
+    if (list.length !== 1) return null;
+    // deno-lint-ignore no-explicit-any
+    const q = list[0] as any;
+    if (!q || !Array.isArray(q.strings) || !Array.isArray(q.args)) return null;
+    if (q.isRaw || q.cursorFn || q.forEachFn || q.onlyDescribe || q.streaming || q.executed) return null;
+    if (!q.tagged) return q.args.length === 0 ? { text: q.strings[0], array } : null;
+    let text = q.strings[0];
+    for (let i = 1; i < q.strings.length; i++) {
+      const v = q.args[i - 1];
+      let lit: string | undefined;
+      if (v instanceof (this.identifierClass as new () => { value: string })) lit = v.value;
+      else {
+        try {
+          lit = sqlLiteral(v);
+        } catch (e) {
+          throw new AttemptError(e as DbError, false, false);
+        }
+      }
+      if (lit === undefined) return null;
+      text += lit + q.strings[i];
+    }
+    return { text, array };
+  }
+
+  /** Reserves a connection within the connect/first-answer bound; on failure nothing has been sent. */
+  private async reserveConn(
+    first: ReturnType<typeof answerTimer>,
     signal: AbortSignal,
-    acquired: () => void,
     freeSlot: () => void,
-  ): Promise<unknown> {
-    // Getting a connection and the first reply share one bound: a transaction-mode pooler accepts clients and
-    // then queues them while it has no server, so "connected" alone says nothing about the database.
-    const first = answerTimer(this.cfg.CRYO_DB_CONNECT_TIMEOUT_MS);
-    let tx: Sql & { release(): void };
+  ): Promise<Sql & { release(): void }> {
     const reserving = this.sql.reserve() as Promise<Sql & { release(): void }>;
     try {
-      tx = await abortable(Promise.race([reserving, first.promise]), signal);
+      return await abortable(Promise.race([reserving, first.promise]), signal);
     } catch (e) {
       first.clear();
       // The connection may still arrive later: hand it back then. The slot is free now; postgres.js's own
@@ -543,6 +630,77 @@ export class Database {
         true,
       );
     }
+  }
+
+  /**
+   * One simple-protocol query: the SET LOCALs and the statement. Postgres runs the statements of one simple
+   * Query message as one implicit transaction (committed when the last succeeds, rolled back as a whole if
+   * any fails, so the connection never stays in an aborted transaction) and SET LOCAL lasts until its end.
+   * The SETs return no rows, so the statement's result is the last one postgres.js reports.
+   */
+  private async oneTrip(
+    one: { text: string; array: boolean },
+    role: ApiRole,
+    claims: Claims,
+    opts: TxOptions,
+    signal: AbortSignal,
+    acquired: () => void,
+    freeSlot: () => void,
+  ): Promise<unknown> {
+    const text = `set local role ${role}; set local request.jwt.claims to ${dollarQuote(JSON.stringify(claims))}; ` +
+      `set local statement_timeout = ${this.cfg.CRYO_DB_STATEMENT_TIMEOUT_MS}; ` +
+      (opts.readOnly ? "set local transaction_read_only = on; " : "") + one.text;
+    const first = answerTimer(this.cfg.CRYO_DB_CONNECT_TIMEOUT_MS);
+    const tx = await this.reserveConn(first, signal, freeSlot);
+    acquired();
+    const q = tx.unsafe(text).simple() as unknown as Pending;
+    q.execute();
+    type Outcome = { ok: true; value: AnyErr } | { ok: false; error: AnyErr };
+    const settled: Promise<Outcome> = q.then((value) => ({ ok: true, value }), (error) => ({ ok: false, error }));
+    const cleanup = (r: Outcome) => {
+      if (r.ok || !connectionGone(r.error)) tx.release();
+      freeSlot();
+    };
+    let r: Outcome;
+    try {
+      r = await abortable(Promise.race([settled, first.promise]), signal);
+    } catch (e) {
+      settled.then(cleanup);
+      freeSlot();
+      if (e instanceof NoAnswer && !opts.readOnly) {
+        // The statement (and its implicit COMMIT) is with the pooler, which may still run it.
+        throw this.classify(e, true, opts);
+      }
+      if (e instanceof NoAnswer) throw new AttemptError(unavailable(e.message, 5), false, true);
+      throw new AttemptError(deadlineError(), false, false);
+    } finally {
+      first.clear();
+    }
+    cleanup(r);
+    if (!r.ok) {
+      // A pooler that refuses a query it has no server for answers before forwarding anything.
+      if (isPoolerRefusal(r.error)) throw this.classify(r.error, false, opts, true);
+      // Otherwise the commit is at the end of this very message: a lost connection leaves it unknown.
+      throw this.classify(r.error, true, opts);
+    }
+    const res = r.value;
+    const mine = "command" in res ? res : res[res.length - 1];
+    return one.array ? [mine] : mine;
+  }
+
+  /** Reserve one connection, write BEGIN…COMMIT at once, and hand it back only once every reply is in. */
+  private async pipeline(
+    build: (tx: Sql) => Pending | Pending[],
+    setupOn: (tx: Sql) => Pending,
+    opts: TxOptions,
+    signal: AbortSignal,
+    acquired: () => void,
+    freeSlot: () => void,
+  ): Promise<unknown> {
+    // Getting a connection and the first reply share one bound: a transaction-mode pooler accepts clients and
+    // then queues them while it has no server, so "connected" alone says nothing about the database.
+    const first = answerTimer(this.cfg.CRYO_DB_CONNECT_TIMEOUT_MS);
+    const tx = await this.reserveConn(first, signal, freeSlot);
     acquired();
     let built: Pending | Pending[];
     try {
@@ -663,7 +821,7 @@ export class Database {
    */
   private classify(err: AnyErr, commitInDoubt: boolean, opts: TxOptions, nothingSent = false): AttemptError {
     if (err instanceof AttemptError) return err;
-    if (!connectionGone(err)) return new AttemptError(statementError(err), false, false);
+    if (!connectionGone(err) && !(err instanceof NoAnswer)) return new AttemptError(statementError(err), false, false);
     if (nothingSent || opts.readOnly || (isServerConnectionError(err) && !commitInDoubt)) {
       // Refused before anything ran, or ended by the server before COMMIT (rolled back), or read-only.
       return new AttemptError(unavailable(`database connection failed: ${err.message}`, 5, err.code), true, true);
