@@ -1,12 +1,16 @@
 // A TCP proxy between the database module and the pooler, for faults a real network produces: an
 // acknowledgement lost after COMMIT was sent, or a peer that stops answering. It inspects the client's bytes
-// only to count statements and spot COMMIT (prepare: false sends statement text in every Parse message).
+// only to count statements and spot COMMIT (prepare: false sends statement text in every Parse message), or
+// a simple-protocol Query message with a write in it, which commits implicitly when it ends.
 export type ProxyMode = "pass" | "drop-commit-ack" | "stall";
 
 export class FaultProxy {
   mode: ProxyMode = "pass";
   inserts = 0;
   commits = 0;
+  /** Client writes that are exactly one simple-protocol Query message; all client writes. */
+  simpleQueries = 0;
+  writes = 0;
   private listener: Deno.Listener;
   private conns = new Set<Deno.Conn>();
 
@@ -58,8 +62,13 @@ export class FaultProxy {
       const n = await client.read(buf).catch(() => null);
       if (n === null) break;
       const text = new TextDecoder("latin1").decode(buf.subarray(0, n)).toLowerCase();
-      this.inserts += text.match(/insert into/g)?.length ?? 0;
-      const commits = text.match(/\bcommit\b/g)?.length ?? 0;
+      const inserts = text.match(/insert into/g)?.length ?? 0;
+      this.inserts += inserts;
+      // A chunk that is exactly one Query message (not a pipeline that begins with a simple BEGIN).
+      const oneQuery = buf[0] === 0x51 && n === 1 + new DataView(buf.buffer, 1, 4).getUint32(0);
+      if (oneQuery) this.simpleQueries++;
+      this.writes++;
+      const commits = (text.match(/\bcommit\b/g)?.length ?? 0) + (oneQuery && inserts ? 1 : 0);
       this.commits += commits;
       await upstream.write(buf.subarray(0, n)).catch(() => {});
       if (commits && this.mode === "drop-commit-ack") {

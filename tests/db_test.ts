@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { adminSql, POOLER_URL } from "./_helpers.ts";
 import { FaultProxy } from "./_proxy.ts";
 import { loadConfig } from "../supabase/functions/_shared/config.ts";
-import { Database, DbError } from "../supabase/functions/_shared/db.ts";
+import { Database, DbError, dollarQuote, sqlLiteral } from "../supabase/functions/_shared/db.ts";
 import { metrics } from "../supabase/functions/_shared/metrics.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -136,7 +136,16 @@ Deno.test("nothing leaks between pooled transactions: role and claims are transa
       const calls = Array.from({ length: 300 }, (_, i) => {
         const w = who[i % 3];
         const count = (tx: any) => w.rows < 0 ? tx`select -1 as n` : tx`select count(*)::int as n from ${tx(table)}`;
-        // Both paths: the pipelined one and the interactive one (sql.begin, statements awaited one by one).
+        // Every path: one round trip (a single statement), pipelined (several), interactive (sql.begin).
+        if (i % 5 === 3) {
+          return db.queryAs<Record<string, unknown>[]>(
+            w.claims,
+            (tx) =>
+              w.rows < 0
+                ? tx`select current_user as role, auth.uid() as uid, -1 as n`
+                : tx`select current_user as role, auth.uid() as uid, (select count(*)::int from ${tx(table)}) as n`,
+          ).then(([me]) => ({ w, me, n: me.n as number }));
+        }
         if (i % 5 === 4) {
           return db.withClaims(w.claims, async (tx) => {
             const [me] = await tx`select current_user as role, auth.uid() as uid`;
@@ -181,37 +190,43 @@ Deno.test("fails closed when the login role bypasses RLS (postgres on the direct
 
 /** --- Retries, ambiguity, deadlines, shedding, breaker --- */
 
-Deno.test(
-  "a lost COMMIT acknowledgement is reported as ambiguous, never retried: the write exists once",
-  opts,
-  async () => {
-    await withTable(async (table, uids) => {
-      const proxy = new FaultProxy(poolerPort);
-      const db = dbWith({}, POOLER_URL.replace(`:${poolerPort}/`, `:${proxy.port}/`));
-      try {
-        await db.queryAs({ role: "anon" }, (tx) => tx`select 1`); // warm: login checked, connection open
-        proxy.mode = "drop-commit-ack";
-        const retriesBefore = await counter(metrics.retries);
-        const claims = { role: "authenticated", sub: uids.a };
-        const e = await rejection(
-          db.queryAs(claims, (tx) => tx`insert into ${tx(table)} values ('once', ${uids.a}, 'x')`),
-        );
-        assert.equal(e.code, "DB_COMMIT_UNKNOWN");
-        assert.equal(e.status, 503);
-        assert.equal(await counter(metrics.retries), retriesBefore, "no retry");
-        assert.equal(proxy.inserts, 1, "the insert went out exactly once");
-        await new Promise((r) => setTimeout(r, 700));
-        const admin = adminSql();
-        const [{ n }] = await admin`select count(*)::int as n from ${admin(table)} where id = 'once'`;
-        await admin.end();
-        assert.equal(n, 1, "the commit did happen on the server: retrying would have been a duplicate");
-      } finally {
-        await db.end();
-        await proxy.stop();
-      }
-    });
-  },
-);
+for (const path of ["one round trip", "pipelined"] as const) {
+  Deno.test(
+    `a lost COMMIT acknowledgement (${path}) is reported as ambiguous, never retried: the write exists once`,
+    opts,
+    async () => {
+      await withTable(async (table, uids) => {
+        const proxy = new FaultProxy(poolerPort);
+        const db = dbWith({}, POOLER_URL.replace(`:${poolerPort}/`, `:${proxy.port}/`));
+        try {
+          await db.queryAs({ role: "anon" }, (tx) => tx`select 1`); // warm: login checked, connection open
+          proxy.mode = "drop-commit-ack";
+          const retriesBefore = await counter(metrics.retries);
+          const simpleBefore = proxy.simpleQueries;
+          const claims = { role: "authenticated", sub: uids.a };
+          const e = await rejection(
+            db.queryAs(claims, (tx) => tx`insert into ${tx(table)} values ('once', ${uids.a}, 'x')`, {
+              extended: path === "pipelined",
+            }),
+          );
+          assert.equal(e.code, "DB_COMMIT_UNKNOWN");
+          assert.equal(e.status, 503);
+          assert.equal(proxy.simpleQueries - simpleBefore, path === "one round trip" ? 1 : 0, "the path under test");
+          assert.equal(await counter(metrics.retries), retriesBefore, "no retry");
+          assert.equal(proxy.inserts, 1, "the insert went out exactly once");
+          await new Promise((r) => setTimeout(r, 700));
+          const admin = adminSql();
+          const [{ n }] = await admin`select count(*)::int as n from ${admin(table)} where id = 'once'`;
+          await admin.end();
+          assert.equal(n, 1, "the commit did happen on the server: retrying would have been a duplicate");
+        } finally {
+          await db.end();
+          await proxy.stop();
+        }
+      });
+    },
+  );
+}
 
 Deno.test("refused connections are retried, then answered 503 DB_UNAVAILABLE", opts, async () => {
   const db = dbWith({ CRYO_DB_RETRY_MAX_ATTEMPTS: "2" }, "postgresql://cryo_api:x@127.0.0.1:9/postgres");
@@ -332,5 +347,138 @@ Deno.test(
     } finally {
       await db.end();
     }
+  },
+);
+
+/** --- The one-round-trip path: values as literals --- */
+
+// postgres.js's types do not list bigint, which it does send (as int8).
+const BIG = (2n ** 62n) as unknown as number;
+
+const HOSTILE = [
+  "plain",
+  "",
+  "o'brien",
+  "''; drop table x; --",
+  "'); drop table public.compound; --",
+  "back\\slash \\' \\\\",
+  "$c$",
+  "ends with $c",
+  "$$",
+  "$$ $c $c$ $cabc$ $",
+  "semi; colons; select 1;",
+  "unicode é ü 漢字 🧊 \u202e",
+  "new\nline\ttab\r",
+  "E'\\x41'",
+];
+
+Deno.test("dollarQuote never uses a tag that occurs in the text, even as a prefix of the closing delimiter", () => {
+  for (const text of [...HOSTILE, "x$c", "$c$c$c", "a$c1b"]) {
+    const q = dollarQuote(text);
+    const tag = q.slice(0, q.indexOf("$", 1) + 1);
+    assert.ok(tag.length >= 3, q);
+    assert.ok(!text.includes(tag.slice(0, -1)), `the tag ${tag} does not occur in ${JSON.stringify(text)}`);
+    assert.equal(q, `${tag}${text}${tag}`);
+  }
+  assert.notEqual(dollarQuote("ends with $c").slice(0, 3), "$c$", "a text ending in $c gets another tag");
+});
+
+Deno.test("sqlLiteral: NUL and non-finite numbers are refused with 400, other types left to bind parameters", () => {
+  for (const bad of ["a\0b", Number.NaN, Number.POSITIVE_INFINITY]) {
+    assert.throws(() => sqlLiteral(bad), (e: DbError) => e.status === 400 && e.code === "INVALID_INPUT");
+  }
+  assert.equal(sqlLiteral(null), "null");
+  assert.equal(sqlLiteral(true), "true::bool");
+  assert.equal(sqlLiteral(12n), "$c$12$c$::int8");
+  for (const other of [undefined, new Date(), { a: 1 }, [1, 2], new Uint8Array(1)]) {
+    assert.equal(sqlLiteral(other), undefined);
+  }
+});
+
+Deno.test(
+  "hostile strings reach Postgres verbatim through the one-round-trip path, in one simple query each",
+  opts,
+  async () => {
+    const proxy = new FaultProxy(poolerPort);
+    const db = dbWith({}, POOLER_URL.replace(`:${poolerPort}/`, `:${proxy.port}/`));
+    try {
+      await db.queryAs({}, (tx) => tx`select 1`);
+      const before = { simple: proxy.simpleQueries, writes: proxy.writes };
+      for (const v of HOSTILE) {
+        const [r] = await db.queryAs<{ v: string; len: number }[]>(
+          { role: "anon" },
+          (tx) => tx`select ${v} as v, length(${v}) as len`,
+          { readOnly: true },
+        );
+        assert.equal(r.v, v);
+        assert.equal(r.len, [...v].length);
+      }
+      assert.equal(proxy.simpleQueries - before.simple, HOSTILE.length, "one simple query per call");
+      assert.equal(proxy.writes - before.writes, HOSTILE.length, "and nothing else was sent");
+      const [n] = await db.queryAs<{ i: number; b: boolean; big: string; f: number; nul: null }[]>(
+        {},
+        (tx) => tx`select ${42}::int as i, ${true} as b, ${BIG} as big, ${-1.5e-7}::float8 as f, ${null}::text as nul`,
+      );
+      assert.deepEqual({ ...n }, { i: 42, b: true, big: String(2n ** 62n), f: -1.5e-7, nul: null });
+      // The same values through bind parameters (pipelined path) give the same answers.
+      const [p] = await db.queryAs<{ i: number; b: boolean; big: string; f: number; nul: null }[]>(
+        {},
+        (tx) => tx`select ${42}::int as i, ${true} as b, ${BIG} as big, ${-1.5e-7}::float8 as f, ${null}::text as nul`,
+        { extended: true },
+      );
+      assert.deepEqual({ ...p }, { ...n });
+      const nul = await rejection(db.queryAs({}, (tx) => tx`select ${"a\0b"} as v`));
+      assert.equal(nul.status, 400);
+      assert.equal(nul.code, "INVALID_INPUT");
+      const inf = await rejection(db.queryAs({}, (tx) => tx`select ${Infinity} as v`));
+      assert.equal(inf.code, "INVALID_INPUT");
+    } finally {
+      await db.end();
+      await proxy.stop();
+    }
+  },
+);
+
+Deno.test(
+  "one round trip keeps RLS, rolls back on error, enforces read-only, and leaves the connection clean",
+  opts,
+  async () => {
+    await withTable(async (table, uids) => {
+      const db = dbWith({ CRYO_DB_POOL_MAX: "1" });
+      try {
+        const a = { role: "authenticated", sub: uids.a };
+        const ins = await db.queryAs<{ count: number; command: string }>(
+          a,
+          (tx) => tx`insert into ${tx(table)} values (${"a3"}, ${uids.a}, ${"it's $c$ mine"})`,
+        );
+        assert.equal(ins.count, 1);
+        assert.equal(ins.command, "INSERT");
+        const denied = await rejection(
+          db.queryAs(a, (tx) => tx`insert into ${tx(table)} values (${"b9"}, ${uids.b}, ${"not mine"})`),
+        );
+        assert.equal(denied.status, 403);
+        const ro = await rejection(
+          db.queryAs(a, (tx) => tx`insert into ${tx(table)} values (${"a4"}, ${uids.a}, ${"x"})`, { readOnly: true }),
+        );
+        assert.equal(ro.pgCode, "25006", "a read-only transaction refuses writes");
+        const dup = await rejection(db.queryAs(a, (tx) => tx`insert into ${tx(table)} values ('a1', ${uids.a}, 'x')`));
+        assert.equal(dup.code, "CONFLICT");
+        const rows = await db.queryAs<{ id: string; note: string }[]>(
+          a,
+          (tx) => tx`select id, note from ${tx(table)} order by id`,
+        );
+        assert.deepEqual(rows.map((r) => [r.id, r.note]), [["a1", "x"], ["a2", "x"], ["a3", "it's $c$ mine"]]);
+        // One connection: after the errors it carries no role, claims or open transaction.
+        const [s] = await db.sql`select current_user as role, current_setting('request.jwt.claims', true) as claims`;
+        assert.equal(s.role, "cryo_api");
+        assert.ok(!s.claims);
+        const admin = adminSql();
+        const [{ n }] = await admin`select count(*)::int as n from ${admin(table)} where id in ('b9', 'a4')`;
+        await admin.end();
+        assert.equal(n, 0, "nothing of the refused writes remains");
+      } finally {
+        await db.end();
+      }
+    });
   },
 );

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Load and fault scenarios against the running local stack (CRYO_STACK, default dev; CRYO_PORT_OFFSET).
-//   npm run load -- <scenario> [--duration <s>]     scenarios: steady burst slow-queries pg-restart
+//   npm run load -- <scenario> [--duration <s>]     scenarios: steady module burst slow-queries pg-restart
 //                                                     pooler-restart pool-exhausted all
 // HTTP load with autocannon on GET /functions/v1/health/ping (one pooled transaction as anon through the
 // database module); the raw baseline is pgbench through the same pgbouncer, as the same login role.
@@ -8,7 +8,7 @@
 // server's Prometheus histogram (the difference between scrapes before and after each phase).
 import autocannon from "autocannon";
 import { spawn } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readSecrets, ROOT, stackConfig } from "../lib/config.mjs";
 import { readPid, run, sleep } from "../lib/proc.mjs";
@@ -128,14 +128,67 @@ function metricsDelta(before, after) {
   };
 }
 
+/** --- Where the CPU goes (Linux /proc; the machine's cores are shared by every piece) --- */
+
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+function procTicks(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) }; // utime + stime
+  } catch {
+    return null;
+  }
+}
+/** CPU ms used so far by: Deno (functions server), pgbouncer, Postgres (postmaster and its children), this
+ * process (the load generator: autocannon runs in it), pgbench, and the whole machine. */
+function cpuSnapshot() {
+  const postmaster = readPid(join(c.pgdata, "postmaster.pid"));
+  const deno = readPid(c.functionsPid);
+  const pooler = readPid(join(c.pgbouncerDir, "pgbouncer.pid"));
+  const out = { deno: 0, pgbouncer: 0, postgres: 0, pgbench: 0 };
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    const pid = Number(d);
+    const t = procTicks(pid);
+    if (!t) continue;
+    if (pid === deno) out.deno += t.ticks;
+    else if (pid === pooler) out.pgbouncer += t.ticks;
+    else if (pid === postmaster || t.ppid === postmaster) out.postgres += t.ticks;
+  }
+  for (const k of Object.keys(out)) out[k] *= TICK_MS;
+  const u = process.cpuUsage();
+  out.load_generator = (u.user + u.system) / 1000;
+  const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+  out.machine_busy = (cpu.reduce((a, b) => a + b, 0) - cpu[3] - (cpu[4] ?? 0)) * TICK_MS;
+  out.at = performance.now();
+  return out;
+}
+/** CPU of each piece between two snapshots: ms, share of the machine's cores, and µs per request. */
+function cpuDelta(a, b, requests) {
+  const wall = b.at - a.at;
+  const cores = CORES;
+  const out = { wall_ms: Math.round(wall), cores };
+  for (const k of ["load_generator", "deno", "pgbouncer", "postgres", "pgbench", "machine_busy"]) {
+    const ms = b[k] - a[k];
+    if (k === "pgbench" && !ms) continue;
+    out[k] = { cpu_ms: Math.round(ms), share_of_machine: Math.round((ms / (wall * cores)) * 100) / 100, ...(requests ? { us_per_request: Math.round((ms * 1000) / requests) } : {}) };
+  }
+  const known = ["load_generator", "deno", "pgbouncer", "postgres", "pgbench"].reduce((s, k) => s + (out[k]?.cpu_ms ?? 0), 0);
+  out.others_on_machine_cpu_ms = Math.round(out.machine_busy.cpu_ms - known);
+  return out;
+}
+const CORES = readFileSync("/proc/cpuinfo", "utf8").match(/^processor/gm)?.length ?? 2;
+
 /** pgbench through the same pgbouncer, as cryo_api; `script` is a custom transaction file. */
 function pgbench({ clients, seconds, script }) {
   const file = join(ROOT, ".local", `pgbench-${Math.random().toString(36).slice(2)}.sql`);
   writeFileSync(file, script);
   return new Promise((resolve) => {
-    const p = spawn(join(BIN, "pgbench"), ["-n", "-h", "127.0.0.1", "-p", String(c.ports.pooler), "-U", "cryo_api",
+    // Through sh, whose `times` reports pgbench's CPU (a child that has exited has no /proc entry left).
+    const p = spawn("sh", ["-c", `"$0" "$@"; times`, join(BIN, "pgbench"), "-n", "-h", "127.0.0.1", "-p", String(c.ports.pooler), "-U", "cryo_api",
       "-c", String(clients), "-j", "2", "-T", String(seconds), "-f", file, "-r", "postgres"],
       { env: { ...process.env, PGPASSWORD: secrets.apiPassword } });
+    const cpu0 = cpuSnapshot();
     let out = "";
     p.stdout.on("data", (d) => (out += d));
     p.stderr.on("data", (d) => (out += d));
@@ -143,14 +196,22 @@ function pgbench({ clients, seconds, script }) {
       rmSync(file, { force: true });
       const tps = Number(out.match(/tps = ([\d.]+)/)?.[1] ?? NaN);
       const lat = Number(out.match(/latency average = ([\d.]+) ms/)?.[1] ?? NaN);
-      resolve({ clients, seconds, tps: Math.round(tps), latency_avg_ms: lat, raw_tail: out.trim().split("\n").slice(-3) });
+      const times = [...out.matchAll(/(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s/g)].at(-1); // children: user, system
+      const cpu1 = cpuSnapshot();
+      cpu1.pgbench = cpu0.pgbench + (times ? (Number(times[1]) * 60 + Number(times[2]) + Number(times[3]) * 60 + Number(times[4])) * 1000 : 0);
+      const transactions = Math.round(tps * seconds);
+      resolve({ clients, seconds, tps: Math.round(tps), latency_avg_ms: lat, cpu: cpuDelta(cpu0, cpu1, transactions), raw_tail: out.trim().split("\n").filter((l) => !/^\d+m/.test(l)).slice(-3) });
     });
   });
 }
 
 const SELECT1 = "select 1;\n";
 // What GET /health/ping does, as the same statements (here in the simple protocol, one round trip each).
-const PING_TX = "begin read only;\nselect set_config('request.jwt.claims', '{\"role\":\"anon\"}', true), " +
+// What GET /health/ping sends: one simple-protocol query (pgbench's `\;` joins the lines into one message).
+const PING_TX = "set local role anon \\;\nset local request.jwt.claims to $c${\"role\":\"anon\"}$c$ \\;\n" +
+  "set local statement_timeout = 3000 \\;\nset local transaction_read_only = on \\;\nselect 1 as ok;\n";
+// What /health/ping-pipelined (and the module before the one-round-trip path) runs, one round trip a statement.
+const PING_TX_PIPELINED = "begin read only;\nselect set_config('request.jwt.claims', '{\"role\":\"anon\"}', true), " +
   "set_config('role', 'anon', true), set_config('statement_timeout', '3000', true);\nselect 1 as ok;\ncommit;\n";
 
 /** --- Faults --- */
@@ -226,32 +287,72 @@ const scenarios = {
     const r4 = await load({ connections: 4, duration: Math.min(DURATION, 10) });
     const a4 = await scrape();
     const warm = { name: "http c=4 (= pool slots)", connections: 4, ...summarize(r4.samples, r4.seconds), request_errors: r4.reqErrors, server: metricsDelta(b4, a4) };
-    for (const connections of [16, 64]) {
-      await load({ connections, duration: 3 }); // warm-up: connections open, JIT done
+    const http = async (name, url, connections) => {
+      await load({ url, connections, duration: 3 }); // warm-up: connections open, JIT done
       const before = await scrape();
-      const r = await load({ connections, duration: DURATION });
+      const cpu0 = cpuSnapshot();
+      const r = await load({ url, connections, duration: DURATION });
+      const cpu = cpuDelta(cpu0, cpuSnapshot(), r.samples.length);
       const after = await scrape();
-      out.phases.push({ name: `http c=${connections}`, connections, ...summarize(r.samples, r.seconds), request_errors: r.reqErrors, server: metricsDelta(before, after) });
-      out.phases.push({ name: `pgbench select 1, c=${connections}`, ...(await pgbench({ clients: connections, seconds: DURATION, script: SELECT1 })) });
-      out.phases.push({ name: `pgbench ping transaction, c=${connections}`, ...(await pgbench({ clients: connections, seconds: DURATION, script: PING_TX })) });
+      return { name: `${name}, c=${connections}`, connections, ...summarize(r.samples, r.seconds), request_errors: r.reqErrors, server: metricsDelta(before, after), cpu };
+    };
+    const by = {};
+    for (const connections of [16, 64]) {
+      // Side by side in one run: the one-round-trip path, the pipelined path, HTTP without the database
+      // (a 404 from the same function: routing and JSON only), and pgbench through the same pgbouncer.
+      const phases = [
+        await http("http /health/ping (one round trip)", PING, connections),
+        await http("http /health/ping-pipelined (extended protocol)", `${c.functionsUrl}/health/ping-pipelined`, connections),
+        await http("http without database (404 of the same function)", `${c.functionsUrl}/health/nope`, connections),
+        { name: `pgbench select 1, c=${connections}`, ...(await pgbench({ clients: connections, seconds: DURATION, script: SELECT1 })) },
+        { name: `pgbench ping transaction as one simple query, c=${connections}`, ...(await pgbench({ clients: connections, seconds: DURATION, script: PING_TX })) },
+        { name: `pgbench ping transaction, statement by statement, c=${connections}`, ...(await pgbench({ clients: connections, seconds: DURATION, script: PING_TX_PIPELINED })) },
+      ];
+      out.phases.push(...phases);
+      by[connections] = phases;
     }
-    const [h16, pb16, pt16, h64, pb64, pt64] = out.phases;
     out.phases.unshift(warm);
+    const ratio = (a, b) => Math.round((a / b) * 1000) / 1000;
     out.headline = {
       acquire_ms_p50_warm_c4: warm.server.acquire_ms.p50,
       acquire_ms_p99_warm_c4: warm.server.acquire_ms.p99,
-      acquire_ms_p50_c16: h16.server.acquire_ms.p50,
-      acquire_ms_p99_c16: h16.server.acquire_ms.p99,
-      http_rps_c16: h16.ok_rps,
-      pgbench_select1_tps_c16: pb16.tps,
-      ratio_http_vs_pgbench_select1_c16: Math.round((h16.ok_rps / pb16.tps) * 1000) / 1000,
-      ratio_http_vs_pgbench_same_transaction_c16: Math.round((h16.ok_rps / pt16.tps) * 1000) / 1000,
-      http_rps_c64: h64.ok_rps,
-      ratio_http_vs_pgbench_select1_c64: Math.round((h64.ok_rps / pb64.tps) * 1000) / 1000,
-      ratio_http_vs_pgbench_same_transaction_c64: Math.round((h64.ok_rps / pt64.tps) * 1000) / 1000,
-      p99_ms_c64: h64.latency_ms.p99,
     };
+    for (const n of [16, 64]) {
+      const [h, hp, h0, pb, pt] = by[n];
+      Object.assign(out.headline, {
+        [`http_rps_c${n}`]: h.ok_rps,
+        [`http_pipelined_rps_c${n}`]: hp.ok_rps,
+        [`http_without_db_rps_c${n}`]: h0.throughput_rps,
+        [`pgbench_select1_tps_c${n}`]: pb.tps,
+        [`ratio_http_vs_pgbench_select1_c${n}`]: ratio(h.ok_rps, pb.tps),
+        [`ratio_http_pipelined_vs_pgbench_select1_c${n}`]: ratio(hp.ok_rps, pb.tps),
+        [`ratio_http_vs_pgbench_same_transaction_c${n}`]: ratio(h.ok_rps, pt.tps),
+        [`ratio_http_without_db_vs_pgbench_select1_c${n}`]: ratio(h0.throughput_rps, pb.tps),
+        [`deno_cpu_us_per_request_c${n}`]: h.cpu.deno.us_per_request,
+        [`deno_cpu_us_per_request_pipelined_c${n}`]: hp.cpu.deno.us_per_request,
+        [`deno_cpu_us_per_request_without_db_c${n}`]: h0.cpu.deno.us_per_request,
+        [`p99_ms_c${n}`]: h.latency_ms.p99,
+      });
+    }
+    delete out.headline.p99_ms_c16;
     return out;
+  },
+  /** The database module in-process (no HTTP), both paths and bare postgres.js: scripts/load/module-bench.ts. */
+  async module() {
+    const p = spawn(join(ROOT, "node_modules/.bin/deno"), ["run", "--allow-net", "--allow-env", "--allow-read", "--allow-sys",
+      "--config", join(ROOT, "deno.json"), join(ROOT, "scripts/load/module-bench.ts")], {
+      env: { ...process.env, CRYO_DB_URL: `postgresql://cryo_api:${secrets.apiPassword}@127.0.0.1:${c.ports.pooler}/postgres`,
+        BENCH_SECONDS: String(Math.min(DURATION, 10)), BENCH_CONCURRENCY: "4,16" },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let text = "";
+    p.stdout.on("data", (d) => (text += d));
+    await new Promise((r) => p.on("close", r));
+    const res = JSON.parse(text.trim().split("\n").at(-1));
+    return {
+      note: "in one Deno process, no HTTP: the module's ping transaction at c concurrent callers (the module runs at most CRYO_DB_POOL_MAX = 4 at once) vs bare postgres.js select 1 on the same 4 connections",
+      ...res,
+    };
   },
   async burst() {
     const connections = 10 * POOLER_POOL_SIZE;
@@ -317,11 +418,27 @@ function md(name, rep) {
   lines.push("");
   if (r.phases) {
     for (const p of r.phases) if (p.server) lines.push(`Server side (${p.name}): ${JSON.stringify(p.server)}`, "");
+    const cpuPhases = r.phases.filter((p) => p.cpu);
+    if (cpuPhases.length) {
+      const keys = ["load_generator", "deno", "pgbouncer", "postgres", "pgbench"];
+      lines.push("### Where the CPU went (µs of CPU per request or transaction; share of all cores)", "",
+        `| phase | ${keys.join(" | ")} | others on the machine (ms) |`, `|---|${keys.map(() => "---|").join("")}---|`);
+      for (const p of cpuPhases) {
+        lines.push(`| ${p.name} | ${keys.map((k) => p.cpu[k] ? `${p.cpu[k].us_per_request} (${p.cpu[k].share_of_machine})` : "").join(" | ")} | ${p.cpu.others_on_machine_cpu_ms} |`);
+      }
+      lines.push("");
+    }
   } else if (r.server) lines.push(`Server side: ${JSON.stringify(r.server)}`, "");
   if (r.headline) lines.push("## Headline", "", ...Object.entries(r.headline).map(([k, v]) => `- ${k}: **${v}**`), "");
   if (r.fail_fast_ms) lines.push(`Fault: ${r.name}; events ${JSON.stringify(r.events_ms)}.`, "",
     `- fail-fast latency of 503s during the outage (ms): ${JSON.stringify(r.fail_fast_ms)}`,
     `- recovery after the restart completed: **${r.recovery_ms_after_restart ?? "not within the run"} ms** (first 200 followed by 1 s of only 200s)`, "");
+  const inProcess = Object.keys(r).filter((k) => k.startsWith("c="));
+  if (inProcess.length) {
+    lines.push("| callers | path | transactions/s | Deno CPU µs per transaction |", "|---|---|---|---|");
+    for (const k of inProcess) for (const [path, v] of Object.entries(r[k])) lines.push(`| ${k} | ${path} | ${v.ops_per_s} | ${v.deno_cpu_us_per_op} |`);
+    lines.push("");
+  }
   if (r.note) lines.push(`Note: ${r.note}`, "");
   return lines.join("\n");
 }

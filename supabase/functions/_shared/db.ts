@@ -28,7 +28,12 @@ import { metrics } from "./metrics.ts";
 export const ALLOWED_ROLES = ["anon", "authenticated", "cryo_service"] as const;
 export type ApiRole = typeof ALLOWED_ROLES[number];
 export type Claims = { role?: string; sub?: string; [k: string]: unknown };
-export type TxOptions = { readOnly?: boolean };
+/**
+ * `readOnly`: a read-only transaction (also retried when the connection drops). `extended`: always use bind
+ * parameters in the extended protocol (the pipelined path), e.g. to keep postgres.js's type-driven value
+ * serialisation; by default a single statement goes in one simple-protocol round trip.
+ */
+export type TxOptions = { readOnly?: boolean; extended?: boolean };
 
 // deno-lint-ignore no-explicit-any
 type Pending = Promise<any> & { execute(): unknown; cancel(): unknown };
@@ -434,8 +439,9 @@ export class Database {
       }
       throw api;
     } finally {
+      // No abort() once the policy has settled: no attempt is left waiting then, and dispatching the event
+      // through cockatiel's derived signals costs more than the rest of this bookkeeping together.
       clearTimeout(timer);
-      if (!ac.signal.aborted) ac.abort(); // ends any attempt still waiting once the caller has its answer
     }
   }
 
@@ -476,7 +482,7 @@ export class Database {
       const setupText = `select set_config('request.jwt.claims', ${dollarQuote(JSON.stringify(claims))}, true), ` +
         `set_config('role', '${role}', true), set_config('statement_timeout', '${cfg.CRYO_DB_STATEMENT_TIMEOUT_MS}', true)`;
       const setupOn = (tx: Sql) => tx.unsafe(setupText) as unknown as Pending;
-      if (work.kind === "pipeline" && cfg.CRYO_DB_ONE_ROUND_TRIP) {
+      if (work.kind === "pipeline" && cfg.CRYO_DB_ONE_ROUND_TRIP && !opts.extended) {
         const one = this.oneStatement(work.build);
         if (one) {
           transacting = true;

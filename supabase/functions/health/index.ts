@@ -2,6 +2,7 @@
 // GET /functions/v1/health/metrics  Prometheus text: pool, transactions, errors, retries, breaker
 // GET /functions/v1/health/ping     the smallest pooled transaction as anon (load tests measure this)
 // GET /functions/v1/health/slow     holds a connection for ?ms= (local stacks only: CRYO_DEBUG_ROUTES=1)
+// GET /functions/v1/health/ping-pipelined  /ping in the pipelined extended protocol (local stacks only)
 import { Hono } from "../_shared/deps.ts";
 import { database, DbError } from "../_shared/db.ts";
 import { ApiError, errorBody, notFound, onError } from "../_shared/errors.ts";
@@ -53,6 +54,17 @@ app.get("/metrics", async (c) => {
 
 app.get("/ping", async (c) => {
   const [row] = await database().queryAs<{ ok: number }[]>(ANON, (tx) => tx`select 1 as ok`, { readOnly: true });
+  return c.json({ ok: row.ok === 1 });
+});
+
+// The same transaction in the pipelined extended protocol, so load runs compare both paths side by side.
+app.get("/ping-pipelined", async (c) => {
+  const db = database();
+  if (!db.cfg.CRYO_DEBUG_ROUTES) return notFound(c);
+  const [row] = await db.queryAs<{ ok: number }[]>(ANON, (tx) => tx`select 1 as ok`, {
+    readOnly: true,
+    extended: true,
+  });
   return c.json({ ok: row.ok === 1 });
 });
 
