@@ -4,11 +4,22 @@
 // a simple-protocol Query message with a write in it, which commits implicitly when it ends.
 export type ProxyMode = "pass" | "drop-commit-ack" | "stall";
 
+/** Whether a client write consists of whole simple-protocol Query messages ('Q' type, int32 length) only. */
+function simpleOnly(b: Uint8Array): boolean {
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let i = 0;
+  while (i < b.length) {
+    if (b[i] !== 0x51 || i + 5 > b.length) return false;
+    i += 1 + view.getUint32(i + 1);
+  }
+  return i === b.length && b.length > 0;
+}
+
 export class FaultProxy {
   mode: ProxyMode = "pass";
   inserts = 0;
   commits = 0;
-  /** Client writes that are exactly one simple-protocol Query message; all client writes. */
+  /** Client writes made only of simple-protocol Query messages; all client writes. */
   simpleQueries = 0;
   writes = 0;
   private listener: Deno.Listener;
@@ -64,11 +75,11 @@ export class FaultProxy {
       const text = new TextDecoder("latin1").decode(buf.subarray(0, n)).toLowerCase();
       const inserts = text.match(/insert into/g)?.length ?? 0;
       this.inserts += inserts;
-      // A chunk that is exactly one Query message (not a pipeline that begins with a simple BEGIN).
-      const oneQuery = buf[0] === 0x51 && n === 1 + new DataView(buf.buffer, 1, 4).getUint32(0);
-      if (oneQuery) this.simpleQueries++;
+      // A write made only of simple Query messages (not a pipeline that begins with a simple BEGIN).
+      const onlyQueries = simpleOnly(buf.subarray(0, n));
+      if (onlyQueries) this.simpleQueries++;
       this.writes++;
-      const commits = (text.match(/\bcommit\b/g)?.length ?? 0) + (oneQuery && inserts ? 1 : 0);
+      const commits = (text.match(/\bcommit\b/g)?.length ?? 0) + (onlyQueries && inserts ? 1 : 0);
       this.commits += commits;
       await upstream.write(buf.subarray(0, n)).catch(() => {});
       if (commits && this.mode === "drop-commit-ack") {

@@ -482,3 +482,18 @@ Deno.test(
     });
   },
 );
+
+Deno.test(
+  "a statement longer than the connect timeout is not mistaken for a silent pooler on the one-round-trip path",
+  opts,
+  async () => {
+    const db = dbWith({ CRYO_DB_CONNECT_TIMEOUT_MS: "200", CRYO_DB_BREAKER_THRESHOLD: "1" });
+    try {
+      const [r] = await db.queryAs<{ ok: number }[]>({}, (tx) => tx`select 1 as ok from pg_sleep(0.4)`);
+      assert.equal(r.ok, 1);
+      assert.equal(db.summary().breaker, "closed");
+    } finally {
+      await db.end();
+    }
+  },
+);

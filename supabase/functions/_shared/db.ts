@@ -659,7 +659,12 @@ export class Database {
     const first = answerTimer(this.cfg.CRYO_DB_CONNECT_TIMEOUT_MS);
     const tx = await this.reserveConn(first, signal, freeSlot);
     acquired();
+    // An empty query written together with the transaction (same write, no extra round trip): the pooler
+    // needs a server to answer it, so its reply is "the pooler has a live database", bounded by the connect
+    // timeout, whatever the statement's own duration (statement_timeout bounds that).
+    const probe = tx.unsafe("").simple() as unknown as Pending;
     const q = tx.unsafe(text).simple() as unknown as Pending;
+    probe.execute();
     q.execute();
     type Outcome = { ok: true; value: AnyErr } | { ok: false; error: AnyErr };
     const settled: Promise<Outcome> = q.then((value) => ({ ok: true, value }), (error) => ({ ok: false, error }));
@@ -668,8 +673,13 @@ export class Database {
       freeSlot();
     };
     let r: Outcome;
+    let answered = false;
     try {
-      r = await abortable(Promise.race([settled, first.promise]), signal);
+      // Whatever the probe's own outcome, the transaction's is the one that counts (it may have run).
+      await abortable(Promise.race([probe.then(() => {}, () => {}), settled, first.promise]), signal);
+      answered = true;
+      first.clear();
+      r = await abortable(settled, signal);
     } catch (e) {
       settled.then(cleanup);
       freeSlot();
@@ -678,7 +688,7 @@ export class Database {
         throw this.classify(e, true, opts);
       }
       if (e instanceof NoAnswer) throw new AttemptError(unavailable(e.message, 5), false, true);
-      throw new AttemptError(deadlineError(), false, false);
+      throw new AttemptError(deadlineError(), false, !answered); // silence from the pooler counts for the breaker
     } finally {
       first.clear();
     }
