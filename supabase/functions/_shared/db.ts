@@ -392,9 +392,12 @@ export class Database {
   }
 
   /**
-   * One round trip: BEGIN, the claims and role, the statements `build` returns, and COMMIT are pipelined in
-   * one write on one connection. `build` only creates queries on `tx` (never awaits them); a single query
-   * resolves to its rows, an array to an array of row lists.
+   * One round trip. A single statement whose values render as literals goes as one simple-protocol query
+   * (SET LOCALs + the statement, an implicit transaction); otherwise BEGIN, the claims and role, the
+   * statements `build` returns, and COMMIT are pipelined in one write in the extended protocol. `build` only
+   * creates queries on `tx` (never awaits them) and may be called twice (once to inspect, once to run); a
+   * single query resolves to its rows, an array to an array of row lists. A single query must hold exactly
+   * one statement (the simple protocol would run several).
    */
   queryAs<T = Row[]>(claims: Claims, build: (tx: Sql) => Pending | Pending[], opts: TxOptions = {}): Promise<T> {
     return this.run(claims, opts, { kind: "pipeline", build }) as Promise<T>;
