@@ -479,12 +479,6 @@ export class Database {
     let outcome = "ok";
     try {
       if (!this.verified) await this.verifyOnce(signal);
-      // No bind parameters here on purpose: with prepare:false, postgres.js describes every parameterised
-      // statement first (an extra round trip that also stalls the pipeline). The role comes from the
-      // whitelist, the timeout is an integer, and the claims are dollar-quoted with a tag they do not contain.
-      const setupText = `select set_config('request.jwt.claims', ${dollarQuote(JSON.stringify(claims))}, true), ` +
-        `set_config('role', '${role}', true), set_config('statement_timeout', '${cfg.CRYO_DB_STATEMENT_TIMEOUT_MS}', true)`;
-      const setupOn = (tx: Sql) => tx.unsafe(setupText) as unknown as Pending;
       if (work.kind === "pipeline" && cfg.CRYO_DB_ONE_ROUND_TRIP && !opts.extended) {
         const one = this.oneStatement(work.build);
         if (one) {
@@ -500,6 +494,12 @@ export class Database {
           );
         }
       }
+      // No bind parameters here on purpose: with prepare:false, postgres.js describes every parameterised
+      // statement first (an extra round trip that also stalls the pipeline). The role comes from the
+      // whitelist, the timeout is an integer, and the claims are dollar-quoted with a tag they do not contain.
+      const setupText = `select set_config('request.jwt.claims', ${dollarQuote(JSON.stringify(claims))}, true), ` +
+        `set_config('role', '${role}', true), set_config('statement_timeout', '${cfg.CRYO_DB_STATEMENT_TIMEOUT_MS}', true)`;
+      const setupOn = (tx: Sql) => tx.unsafe(setupText) as unknown as Pending;
       transacting = true;
       if (work.kind === "pipeline") {
         return await this.pipeline(
