@@ -112,7 +112,16 @@ function ensureCluster(c) {
 }
 
 function pgRunning(c) {
-  return asPostgres(pgBin("pg_ctl"), ["-D", c.pgdata, "status"]).status === 0;
+  if (asPostgres(pgBin("pg_ctl"), ["-D", c.pgdata, "status"]).status !== 0) return false;
+  // pg_ctl trusts kill(0), which a killed postmaster still answers until it is reaped (a zombie).
+  return pidAlive(readPid(join(c.pgdata, "postmaster.pid")));
+}
+
+/** A killed postmaster not yet reaped makes Postgres refuse to start ("lock file exists"): wait it out. */
+async function waitForReap(c) {
+  const pid = readPid(join(c.pgdata, "postmaster.pid"));
+  const exists = () => { try { process.kill(pid, 0); return true; } catch { return false; } };
+  if (pid && exists() && !pidAlive(pid)) await waitFor(() => !exists(), 15000, 100);
 }
 
 async function startPostgres(c) {
@@ -121,6 +130,7 @@ async function startPostgres(c) {
     throw new StackError(`port ${c.ports.db} (database) is taken by another process; stop it or set CRYO_PORT_OFFSET`);
   }
   ownedByPostgres(c.run, 0o755);
+  await waitForReap(c);
   const logFile = join(c.run, "postgres.log");
   log(`starting Postgres on ${c.ports.db}`);
   // A crash leaves postmaster.pid behind; Postgres itself discards it when that pid is not a postmaster.
@@ -258,6 +268,10 @@ export function functionsEnv(c, secrets) {
     SUPABASE_URL: c.apiUrl,
     SUPABASE_JWKS: jwks,
     CRYO_FUNCTIONS_PORT: String(c.ports.api),
+    // A local stack: the pooler listens on a local port (not :6543), and the slow-query route used by the
+    // load scenarios exists. Production leaves both unset (CRYO_ENV defaults to production).
+    CRYO_ENV: process.env.CRYO_ENV || "local",
+    CRYO_DEBUG_ROUTES: process.env.CRYO_DEBUG_ROUTES || "1",
   };
 }
 

@@ -40,3 +40,54 @@ Deno.test("GET /health answers 503 DB_UNAVAILABLE, fast, when the pooler is unre
   assert.equal(res.body.error.code, "DB_UNAVAILABLE");
   assert.equal(res.retryAfter, "5");
 });
+
+Deno.test("GET /health carries a pool summary; /health/metrics is Prometheus text with the pool metrics", async () => {
+  const h = await (await fetch(`${FUNCTIONS_URL}/health`)).json();
+  assert.equal(typeof h.pool.max, "number");
+  assert.equal(h.pool.breaker, "closed");
+  assert.equal((await (await fetch(`${FUNCTIONS_URL}/health/ping`)).json()).ok, true);
+  const r = await fetch(`${FUNCTIONS_URL}/health/metrics`);
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get("content-type") ?? "", /^text\/plain/);
+  const text = await r.text();
+  for (
+    const name of [
+      "cryo_db_acquire_seconds_bucket",
+      "cryo_db_transaction_seconds_count",
+      "cryo_db_pool_in_use",
+      "cryo_db_pool_idle",
+      "cryo_db_pool_waiting",
+      "cryo_db_breaker_state",
+    ]
+  ) {
+    assert.match(text, new RegExp(`^${name}`, "m"), name);
+  }
+});
+
+Deno.test("production mode: the slow-query route does not exist and a direct URL stops the function loading", async () => {
+  const run = async (env: Record<string, string>, path: string) => {
+    const script = `
+      try {
+        const mod = await import(${
+      JSON.stringify(new URL("../supabase/functions/health/index.ts", import.meta.url).href)
+    });
+        const r = await mod.default.fetch(new Request("http://x${path}"));
+        console.log(JSON.stringify({ status: r.status, body: await r.json() }));
+      } catch (e) { console.log(JSON.stringify({ loadError: String(e.message) })); }
+      Deno.exit(0);`;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--config", new URL("../deno.json", import.meta.url).pathname, script],
+      env,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    return JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!);
+  };
+  const slow = await run({ CRYO_DB_URL: "postgresql://cryo_api:x@127.0.0.1:6543/postgres" }, "/health/slow?ms=1");
+  assert.equal(slow.status, 404);
+  const direct = await run(
+    { CRYO_DB_URL: "postgresql://postgres:x@db.abcdefghij.supabase.co:5432/postgres" },
+    "/health",
+  );
+  assert.match(direct.loadError, /CRYO_DB_URL: looks like the direct connection/);
+});

@@ -6,3 +6,15 @@ export { HTTPException } from "npm:hono@4.13.19/http-exception";
 export { z } from "npm:zod@4.6.7";
 export { default as postgres } from "npm:postgres@3.4.9";
 export type { Sql, TransactionSql } from "npm:postgres@3.4.9";
+export {
+  BrokenCircuitError,
+  circuitBreaker,
+  CircuitState,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  handleWhen,
+  retry,
+  wrap,
+} from "npm:cockatiel@4.0.0";
+export type { CircuitBreakerPolicy } from "npm:cockatiel@4.0.0";
+export { Counter, Gauge, Histogram, Registry } from "npm:prom-client@15.1.3";

@@ -1,37 +1,82 @@
-// GET /functions/v1/health: liveness plus one database round trip through the pooler.
+// GET /functions/v1/health          liveness, one database round trip through the pooler, pool summary
+// GET /functions/v1/health/metrics  Prometheus text: pool, transactions, errors, retries, breaker
+// GET /functions/v1/health/ping     the smallest pooled transaction as anon (load tests measure this)
+// GET /functions/v1/health/slow     holds a connection for ?ms= (local stacks only: CRYO_DEBUG_ROUTES=1)
+// GET /functions/v1/health/ping-pipelined  /ping in the pipelined extended protocol (local stacks only)
 import { Hono } from "../_shared/deps.ts";
-import { db } from "../_shared/db.ts";
-import { errorBody, notFound, onError } from "../_shared/errors.ts";
+import { database, DbError } from "../_shared/db.ts";
+import { ApiError, errorBody, notFound, onError } from "../_shared/errors.ts";
+import { registry } from "../_shared/metrics.ts";
+import { loadConfig } from "../_shared/config.ts";
+
+// Validate the environment when the function loads, so a bad variable fails the deploy, not a request.
+loadConfig();
 
 const app = new Hono().basePath("/health");
-
-// A pooler with no server to hand out queues the client (pgbouncer: query_wait_timeout); health must not.
-const DEADLINE_MS = 2000;
+const ANON = { role: "anon" };
 
 app.get("/", async (c) => {
   const started = performance.now();
-  let timer: number | undefined;
+  let db;
   try {
-    const query = db()`select current_setting('server_version') as server_version`;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        query.cancel();
-        reject(new Error(`no answer within ${DEADLINE_MS} ms`));
-      }, DEADLINE_MS);
-    });
-    const [row] = await Promise.race([query, deadline]);
+    db = database();
+    const row = await db.queryAs<{ server_version: string }[]>(
+      ANON,
+      (tx) => tx`select current_setting('server_version') as server_version`,
+      { readOnly: true },
+    ).then((rows) => rows[0]);
     const latency_ms = Math.round((performance.now() - started) * 100) / 100;
-    return c.json({ status: "ok", database: { reachable: true, server_version: row.server_version, latency_ms } });
+    return c.json({
+      status: "ok",
+      database: { reachable: true, server_version: row.server_version, latency_ms },
+      pool: db.summary(),
+    });
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
+    const retryAfter = e instanceof DbError ? e.headers["Retry-After"] ?? "5" : "5";
     return c.json(
-      { status: "unavailable", ...errorBody("DB_UNAVAILABLE", `database unreachable through the pooler: ${message}`) },
+      {
+        status: "unavailable",
+        ...errorBody("DB_UNAVAILABLE", `database unreachable through the pooler: ${message}`),
+        ...(e instanceof DbError ? { cause: e.code } : {}),
+        ...(db ? { pool: db.summary() } : {}),
+      },
       503,
-      { "Retry-After": "5" },
+      { "Retry-After": retryAfter },
     );
-  } finally {
-    clearTimeout(timer);
   }
+});
+
+app.get("/metrics", async (c) => {
+  database(); // registers the pool gauges and breaker state even before the first query
+  return c.body(await registry.metrics(), 200, { "content-type": registry.contentType });
+});
+
+app.get("/ping", async (c) => {
+  const [row] = await database().queryAs<{ ok: number }[]>(ANON, (tx) => tx`select 1 as ok`, { readOnly: true });
+  return c.json({ ok: row.ok === 1 });
+});
+
+// The same transaction in the pipelined extended protocol, so load runs compare both paths side by side.
+app.get("/ping-pipelined", async (c) => {
+  const db = database();
+  if (!db.cfg.CRYO_DEBUG_ROUTES) return notFound(c);
+  const [row] = await db.queryAs<{ ok: number }[]>(ANON, (tx) => tx`select 1 as ok`, {
+    readOnly: true,
+    extended: true,
+  });
+  return c.json({ ok: row.ok === 1 });
+});
+
+app.get("/slow", async (c) => {
+  const db = database();
+  if (!db.cfg.CRYO_DEBUG_ROUTES) return notFound(c);
+  const ms = Number(c.req.query("ms") ?? 200);
+  if (!Number.isFinite(ms) || ms < 0 || ms > 60000) {
+    throw new ApiError(400, "INVALID_INPUT", "ms must be a number of milliseconds between 0 and 60000");
+  }
+  await db.queryAs(ANON, (tx) => tx`select pg_sleep(${ms / 1000})`, { readOnly: true });
+  return c.json({ slept_ms: ms });
 });
 
 app.notFound(notFound);
