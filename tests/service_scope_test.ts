@@ -99,3 +99,43 @@ Deno.test("a scoped service token reads and writes only what its scope and team 
     await admin.end();
   }
 });
+
+Deno.test("the database module runs scoped service work as cryo_service under RLS, on both of its paths", async () => {
+  // Same rule as above, but through supabase/functions/_shared/db.ts, the way edge functions will issue it.
+  const { loadConfig } = await import("../supabase/functions/_shared/config.ts");
+  const { Database, DbError } = await import("../supabase/functions/_shared/db.ts");
+  const db = new Database(loadConfig({ CRYO_ENV: "local", CRYO_LOG_LEVEL: "error", CRYO_DB_URL: POOLER_URL }));
+  const admin = adminSql();
+  const [mine, other] = [crypto.randomUUID(), crypto.randomUUID()];
+  try {
+    await admin`insert into public.teams (id, name) values (${mine}, ${"mod-mine-" + run}), (${other}, ${"mod-other-" + run})`;
+    await admin`insert into public.molecules (name, smiles, inchikey, source, team_id, visibility) values
+      (${"mod mine " + run}, 'C', ${key("F")}, 'module test', ${mine}, 'team'),
+      (${"mod other " + run}, 'C', ${key("G")}, 'module test', ${other}, 'team')`;
+    for (const extended of [false, true]) {
+      const names = async (claims: Record<string, unknown>) =>
+        (await db.queryAs<{ name: string }[]>(
+          { role: "cryo_service", ...claims },
+          (tx) => tx`select name from public.molecules where source = 'module test' and name like ${"%" + run} order by name`,
+          { extended },
+        )).map((r) => r.name);
+      assert.deepEqual(await names({ scope: "molecules:read", team_id: mine }), [`mod mine ${run}`],
+        `extended=${extended}: its own team's row only`);
+      assert.deepEqual(await names({ scope: "mixtures:read", team_id: mine }), [], `extended=${extended}: wrong scope sees nothing`);
+      const denied = await db.queryAs(
+        { role: "cryo_service", scope: "molecules:write", team_id: mine },
+        (tx) => tx`insert into public.molecules (name, smiles, inchikey, source, team_id, visibility)
+          values (${"mod forged " + run}, 'CC', ${key(extended ? "H" : "I")}, 'module test', ${other}, 'team')`,
+        { extended },
+      ).then(() => null, (e) => e);
+      assert.ok(denied instanceof DbError, `extended=${extended}: a write into another team is refused`);
+      assert.equal(denied.status, 403);
+      assert.equal(denied.code, "FORBIDDEN");
+    }
+  } finally {
+    await admin`delete from public.molecules where source = 'module test' and name like ${"%" + run}`;
+    await admin`delete from public.teams where id in (${mine}, ${other})`;
+    await admin.end();
+    await db.end();
+  }
+});
