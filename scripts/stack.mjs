@@ -124,8 +124,20 @@ async function waitForReap(c) {
   if (pid && exists() && !pidAlive(pid)) await waitFor(() => !exists(), 15000, 100);
 }
 
+// The cluster may outlive the settings it was made with (another CRYO_PORT_OFFSET, or an old clone at the
+// same path reusing /var/tmp data), so port and socket are passed at every start rather than trusted.
+function runningPort(c) {
+  const lines = readFileSync(join(c.pgdata, "postmaster.pid"), "utf8").split("\n");
+  return Number(lines[3]);
+}
+
 async function startPostgres(c) {
-  if (pgRunning(c)) return;
+  if (pgRunning(c)) {
+    const port = runningPort(c);
+    if (port === c.ports.db) return;
+    log(`Postgres of this stack runs on port ${port}; restarting it on ${c.ports.db}`);
+    asPostgres(pgBin("pg_ctl"), ["-D", c.pgdata, "-m", "fast", "-w", "stop"]);
+  }
   if (await portOpen(c.ports.db)) {
     throw new StackError(`port ${c.ports.db} (database) is taken by another process; stop it or set CRYO_PORT_OFFSET`);
   }
@@ -134,7 +146,8 @@ async function startPostgres(c) {
   const logFile = join(c.run, "postgres.log");
   log(`starting Postgres on ${c.ports.db}`);
   // A crash leaves postmaster.pid behind; Postgres itself discards it when that pid is not a postmaster.
-  const r = asPostgres(pgBin("pg_ctl"), ["-D", c.pgdata, "-l", logFile, "-w", "-t", "60", "start"]);
+  const r = asPostgres(pgBin("pg_ctl"), ["-D", c.pgdata, "-l", logFile, "-w", "-t", "60",
+    "-o", `-p ${c.ports.db} -k ${c.run}`, "start"]);
   if (r.status !== 0) {
     const tail = existsSync(logFile) ? readFileSync(logFile, "utf8").split("\n").slice(-15).join("\n") : "";
     throw new StackError(`Postgres did not start:\n${r.stderr}${r.stdout}\n--- ${logFile} ---\n${tail}`);
@@ -173,12 +186,15 @@ function applyMigrations(c) {
   if (applied) log(`applied ${applied} migration(s)`);
 }
 
+// Next to the cluster, so that it lives and dies with the data it describes.
+function seededMarker(c) { return join(c.root, "seeded"); }
+
 function seedHash() {
   return createHash("sha256").update(readFileSync(join(ROOT, "supabase/seed.sql"))).digest("hex");
 }
 
 function applySeed(c) {
-  const marker = join(c.meta, "seeded");
+  const marker = seededMarker(c);
   if (existsSync(marker)) {
     if (readFileSync(marker, "utf8").trim() !== seedHash()) {
       log("note: supabase/seed.sql changed since this database was seeded; `npm run reset` reloads it");
@@ -205,6 +221,8 @@ function pgbouncerPidFile(c) { return join(c.pgbouncerDir, "pgbouncer.pid"); }
 async function startPgbouncer(c, secrets) {
   const pid = readPid(pgbouncerPidFile(c));
   if (pidAlive(pid) && await portOpen(c.ports.pooler)) return;
+  // Ours, but listening elsewhere (the stack was started with other ports): replace it.
+  if (pidAlive(pid)) process.kill(pid, "SIGTERM");
   if (await portOpen(c.ports.pooler)) {
     throw new StackError(`port ${c.ports.pooler} (pooler) is taken by another process; stop it or set CRYO_PORT_OFFSET`);
   }
@@ -320,7 +338,7 @@ export async function start(c = stackConfig()) {
   ensureAptPackages();
   const secrets = await ensureSecrets(c);
   const fresh = ensureCluster(c);
-  if (fresh) rmSync(join(c.meta, "seeded"), { force: true });
+  if (fresh) rmSync(seededMarker(c), { force: true });
   await startPostgres(c);
   applyPlatform(c);
   applyMigrations(c);
@@ -344,7 +362,7 @@ export async function reset(c = stackConfig()) {
   await stop(c);
   log(`dropping ${c.pgdata}`);
   rmSync(c.pgdata, { recursive: true, force: true });
-  rmSync(join(c.meta, "seeded"), { force: true });
+  rmSync(seededMarker(c), { force: true });
   return start(c);
 }
 

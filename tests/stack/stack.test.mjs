@@ -102,3 +102,15 @@ test("a failing migration is named with its error, exits non-zero and leaves not
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a cluster made with other ports (another CRYO_PORT_OFFSET, an old clone's data) starts on the configured ones", async () => {
+  const other = String(Number(process.env.CRYO_PORT_OFFSET || 0) + 7);
+  assert.equal(stackCmd("stop").code, 0);
+  const r1 = stackCmd("start", { CRYO_PORT_OFFSET: other });
+  assert.equal(r1.code, 0, r1.out);
+  assert.equal(stackCmd("stop", { CRYO_PORT_OFFSET: other }).code, 0);
+  const r2 = stackCmd("start");
+  assert.equal(r2.code, 0, r2.out);
+  assert.doesNotMatch(r2.out, /creating cluster/, "the existing cluster was reused");
+  assert.ok(await healthy(), "healthy on the configured ports");
+});
