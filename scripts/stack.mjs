@@ -8,7 +8,7 @@ import { chmodSync, chownSync, existsSync, openSync, readdirSync, readFileSync, 
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { ensureDir, LOCAL, poolerUrl, readSecrets, ROOT, stackConfig } from "./lib/config.mjs";
-import { asPostgres, must, pidAlive, portOpen, readPid, run, StackError, waitFor } from "./lib/proc.mjs";
+import { asPostgres, must, pgBin, pidAlive, portOpen, readPid, run, StackError, waitFor } from "./lib/proc.mjs";
 
 const APT_PACKAGES = [
   "postgresql-15-pgtap",
@@ -18,8 +18,6 @@ const APT_PACKAGES = [
   "libtap-parser-sourcehandler-pgtap-perl",
 ];
 
-const BIN = run("pg_config", ["--bindir"]).stdout?.trim() || "/usr/lib/postgresql/15/bin";
-const pgBin = (n) => join(BIN, n);
 const isRoot = process.getuid?.() === 0;
 const t0 = Date.now();
 let quiet = false;
@@ -112,7 +110,7 @@ function ensureCluster(c) {
 }
 
 function pgRunning(c) {
-  if (asPostgres(pgBin("pg_ctl"), ["-D", c.pgdata, "status"]).status !== 0) return false;
+  if (asPostgres(pgCtl.bin, ["-D", c.pgdata, "status"]).status !== 0) return false;
   // pg_ctl trusts kill(0), which a killed postmaster still answers until it is reaped (a zombie).
   return pidAlive(readPid(join(c.pgdata, "postmaster.pid")));
 }
@@ -123,6 +121,18 @@ async function waitForReap(c) {
   const exists = () => { try { process.kill(pid, 0); return true; } catch { return false; } };
   if (pid && exists() && !pidAlive(pid)) await waitFor(() => !exists(), 15000, 100);
 }
+
+/**
+ * How this stack's cluster is started and stopped: the one place that knows (the load scenarios and the fault
+ * tests start and stop it too).
+ */
+export const pgCtl = {
+  bin: pgBin("pg_ctl"),
+  log: (c) => join(c.run, "postgres.log"),
+  start: (c) => ["-D", c.pgdata, "-l", pgCtl.log(c), "-w", "-t", "60",
+    "-o", `-p ${c.ports.db} -k ${c.run}`, "start"],
+  stop: (c) => ["-D", c.pgdata, "-m", "fast", "-w", "stop"],
+};
 
 // The cluster may outlive the settings it was made with (another CRYO_PORT_OFFSET, or an old clone at the
 // same path reusing /var/tmp data), so port and socket are passed at every start rather than trusted.
@@ -136,18 +146,17 @@ async function startPostgres(c) {
     const port = runningPort(c);
     if (port === c.ports.db) return;
     log(`Postgres of this stack runs on port ${port}; restarting it on ${c.ports.db}`);
-    asPostgres(pgBin("pg_ctl"), ["-D", c.pgdata, "-m", "fast", "-w", "stop"]);
+    asPostgres(pgCtl.bin, pgCtl.stop(c));
   }
   if (await portOpen(c.ports.db)) {
     throw new StackError(`port ${c.ports.db} (database) is taken by another process; stop it or set CRYO_PORT_OFFSET`);
   }
   ownedByPostgres(c.run, 0o755);
   await waitForReap(c);
-  const logFile = join(c.run, "postgres.log");
+  const logFile = pgCtl.log(c);
   log(`starting Postgres on ${c.ports.db}`);
   // A crash leaves postmaster.pid behind; Postgres itself discards it when that pid is not a postmaster.
-  const r = asPostgres(pgBin("pg_ctl"), ["-D", c.pgdata, "-l", logFile, "-w", "-t", "60",
-    "-o", `-p ${c.ports.db} -k ${c.run}`, "start"]);
+  const r = asPostgres(pgCtl.bin, pgCtl.start(c));
   if (r.status !== 0) {
     const tail = existsSync(logFile) ? readFileSync(logFile, "utf8").split("\n").slice(-15).join("\n") : "";
     throw new StackError(`Postgres did not start:\n${r.stderr}${r.stdout}\n--- ${logFile} ---\n${tail}`);
@@ -216,10 +225,8 @@ function setApiPassword(c, secrets) {
 
 /** --- pgbouncer (local Supavisor, transaction mode) --- */
 
-function pgbouncerPidFile(c) { return join(c.pgbouncerDir, "pgbouncer.pid"); }
-
 async function startPgbouncer(c, secrets) {
-  const pid = readPid(pgbouncerPidFile(c));
+  const pid = readPid(c.pgbouncerPid);
   if (pidAlive(pid) && await portOpen(c.ports.pooler)) return;
   // Ours, but listening elsewhere (the stack was started with other ports): replace it.
   if (pidAlive(pid)) process.kill(pid, "SIGTERM");
@@ -227,7 +234,7 @@ async function startPgbouncer(c, secrets) {
     throw new StackError(`port ${c.ports.pooler} (pooler) is taken by another process; stop it or set CRYO_PORT_OFFSET`);
   }
   ownedByPostgres(c.pgbouncerDir, 0o700);
-  const ini = join(c.pgbouncerDir, "pgbouncer.ini");
+  const ini = c.pgbouncerIni;
   const users = join(c.pgbouncerDir, "userlist.txt");
   const logFile = join(c.pgbouncerDir, "pgbouncer.log");
   // Pool sizing mirrors the CLI's [db.pooler] defaults; server_login_retry short so a fresh role is usable fast.
@@ -251,11 +258,11 @@ server_lifetime = 3600
 server_idle_timeout = 300
 ignore_startup_parameters = extra_float_digits,options,search_path
 logfile = ${logFile}
-pidfile = ${pgbouncerPidFile(c)}
+pidfile = ${c.pgbouncerPid}
 `);
   writeFileSync(users, `"cryo_api" "${secrets.apiPassword}"\n"postgres" "postgres"\n`, { mode: 0o600 });
   for (const f of [ini, users]) if (isRoot) chownSync(f, ...pgIds());
-  rmSync(pgbouncerPidFile(c), { force: true });
+  rmSync(c.pgbouncerPid, { force: true });
   log(`starting pgbouncer (transaction mode) on ${c.ports.pooler}`);
   const r = asPostgres("pgbouncer", ["-d", ini]);
   if (r.status !== 0) throw new StackError(`pgbouncer did not start:\n${r.stderr}${r.stdout}`);
@@ -272,7 +279,7 @@ function pgIds() {
 }
 
 function stopPgbouncer(c) {
-  const pid = readPid(pgbouncerPidFile(c));
+  const pid = readPid(c.pgbouncerPid);
   if (pidAlive(pid)) process.kill(pid, "SIGTERM");
   return pid;
 }
@@ -353,7 +360,7 @@ export async function stop(c = stackConfig()) {
   stopFunctions(c);
   stopPgbouncer(c);
   if (existsSync(join(c.pgdata, "PG_VERSION")) && pgRunning(c)) {
-    asPostgres(pgBin("pg_ctl"), ["-D", c.pgdata, "-m", "fast", "-w", "stop"]);
+    asPostgres(pgCtl.bin, pgCtl.stop(c));
   }
   await waitFor(async () => !(await portOpen(c.ports.pooler)), 3000);
 }

@@ -21,18 +21,32 @@ async function asService(claims: Record<string, unknown>, body: (tx: postgres.Tr
   }
 }
 
-Deno.test("a scoped service token reads and writes only what its scope and team allow, through the pooler", async () => {
-  assert.ok(POOLER_URL, "POOLER_URL is set by the test runner");
+/** Two teams with one private molecule each, tagged by `source`, for `body`; all removed afterwards. */
+async function withTwoTeams(
+  tag: string,
+  source: string,
+  keys: [string, string],
+  body: (mine: string, other: string) => Promise<void>,
+) {
   const admin = adminSql();
   const [mine, other] = [crypto.randomUUID(), crypto.randomUUID()];
   try {
-    await admin`insert into public.teams (id, name) values (${mine}, ${"svc-mine-" + run}), (${other}, ${
-      "svc-other-" + run
-    })`;
+    await admin`insert into public.teams (id, name)
+      values (${mine}, ${`${tag}-mine-${run}`}), (${other}, ${`${tag}-other-${run}`})`;
     await admin`insert into public.molecules (name, smiles, inchikey, source, team_id, visibility) values
-      (${"svc mine " + run}, 'C', ${key("A")}, 'service test', ${mine}, 'team'),
-      (${"svc other " + run}, 'C', ${key("B")}, 'service test', ${other}, 'team')`;
+      (${`${tag} mine ${run}`}, 'C', ${key(keys[0])}, ${source}, ${mine}, 'team'),
+      (${`${tag} other ${run}`}, 'C', ${key(keys[1])}, ${source}, ${other}, 'team')`;
+    await body(mine, other);
+  } finally {
+    await admin`delete from public.molecules where source = ${source} and name like ${"%" + run}`;
+    await admin`delete from public.teams where id in (${mine}, ${other})`;
+    await admin.end();
+  }
+}
 
+Deno.test("a scoped service token reads and writes only what its scope and team allow, through the pooler", async () => {
+  assert.ok(POOLER_URL, "POOLER_URL is set by the test runner");
+  await withTwoTeams("svc", "service test", ["A", "B"], async (mine, other) => {
     const visible = async (claims: Record<string, unknown>) =>
       ((await asService(
         claims,
@@ -93,11 +107,7 @@ Deno.test("a scoped service token reads and writes only what its scope and team 
     } finally {
       await api.end();
     }
-  } finally {
-    await admin`delete from public.molecules where source = 'service test' and name like ${"%" + run}`;
-    await admin`delete from public.teams where id in (${mine}, ${other})`;
-    await admin.end();
-  }
+  });
 });
 
 Deno.test("the database module runs scoped service work as cryo_service under RLS, on both of its paths", async () => {
@@ -105,37 +115,41 @@ Deno.test("the database module runs scoped service work as cryo_service under RL
   const { loadConfig } = await import("../supabase/functions/_shared/config.ts");
   const { Database, DbError } = await import("../supabase/functions/_shared/db.ts");
   const db = new Database(loadConfig({ CRYO_ENV: "local", CRYO_LOG_LEVEL: "error", CRYO_DB_URL: POOLER_URL }));
-  const admin = adminSql();
-  const [mine, other] = [crypto.randomUUID(), crypto.randomUUID()];
   try {
-    await admin`insert into public.teams (id, name) values (${mine}, ${"mod-mine-" + run}), (${other}, ${"mod-other-" + run})`;
-    await admin`insert into public.molecules (name, smiles, inchikey, source, team_id, visibility) values
-      (${"mod mine " + run}, 'C', ${key("F")}, 'module test', ${mine}, 'team'),
-      (${"mod other " + run}, 'C', ${key("G")}, 'module test', ${other}, 'team')`;
-    for (const extended of [false, true]) {
-      const names = async (claims: Record<string, unknown>) =>
-        (await db.queryAs<{ name: string }[]>(
-          { role: "cryo_service", ...claims },
-          (tx) => tx`select name from public.molecules where source = 'module test' and name like ${"%" + run} order by name`,
-          { extended },
-        )).map((r) => r.name);
-      assert.deepEqual(await names({ scope: "molecules:read", team_id: mine }), [`mod mine ${run}`],
-        `extended=${extended}: its own team's row only`);
-      assert.deepEqual(await names({ scope: "mixtures:read", team_id: mine }), [], `extended=${extended}: wrong scope sees nothing`);
-      const denied = await db.queryAs(
-        { role: "cryo_service", scope: "molecules:write", team_id: mine },
-        (tx) => tx`insert into public.molecules (name, smiles, inchikey, source, team_id, visibility)
+    await withTwoTeams("mod", "module test", ["F", "G"], async (mine, other) => {
+      for (const extended of [false, true]) {
+        const names = async (claims: Record<string, unknown>) =>
+          (await db.queryAs<{ name: string }[]>(
+            { role: "cryo_service", ...claims },
+            (tx) =>
+              tx`select name from public.molecules where source = 'module test' and name like ${
+                "%" + run
+              } order by name`,
+            { extended },
+          )).map((r) => r.name);
+        assert.deepEqual(
+          await names({ scope: "molecules:read", team_id: mine }),
+          [`mod mine ${run}`],
+          `extended=${extended}: its own team's row only`,
+        );
+        assert.deepEqual(
+          await names({ scope: "mixtures:read", team_id: mine }),
+          [],
+          `extended=${extended}: wrong scope sees nothing`,
+        );
+        const denied = await db.queryAs(
+          { role: "cryo_service", scope: "molecules:write", team_id: mine },
+          (tx) =>
+            tx`insert into public.molecules (name, smiles, inchikey, source, team_id, visibility)
           values (${"mod forged " + run}, 'CC', ${key(extended ? "H" : "I")}, 'module test', ${other}, 'team')`,
-        { extended },
-      ).then(() => null, (e) => e);
-      assert.ok(denied instanceof DbError, `extended=${extended}: a write into another team is refused`);
-      assert.equal(denied.status, 403);
-      assert.equal(denied.code, "FORBIDDEN");
-    }
+          { extended },
+        ).then(() => null, (e) => e);
+        assert.ok(denied instanceof DbError, `extended=${extended}: a write into another team is refused`);
+        assert.equal(denied.status, 403);
+        assert.equal(denied.code, "FORBIDDEN");
+      }
+    });
   } finally {
-    await admin`delete from public.molecules where source = 'module test' and name like ${"%" + run}`;
-    await admin`delete from public.teams where id in (${mine}, ${other})`;
-    await admin.end();
     await db.end();
   }
 });

@@ -47,6 +47,8 @@ export function stackConfig(name = stackName()) {
     pgdata: join(root, "pgdata"),
     run: join(root, "run"), // socket dir and server logs, owned by postgres
     pgbouncerDir: join(root, "pgbouncer"),
+    pgbouncerIni: join(root, "pgbouncer", "pgbouncer.ini"),
+    pgbouncerPid: join(root, "pgbouncer", "pgbouncer.pid"),
     secretsFile: join(meta, "secrets.json"),
     functionsPid: join(meta, "functions.pid"),
     functionsLog: join(meta, "functions.log"),

@@ -1,7 +1,8 @@
 // Small process helpers for the stack scripts (Node built-ins only: they run before `npm ci` has).
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createConnection } from "node:net";
 import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 
 export class StackError extends Error {}
 
@@ -24,6 +25,24 @@ const isRoot = () => process.getuid?.() === 0;
 /** Runs a command as the `postgres` OS user (Postgres and pgbouncer refuse root). */
 export function asPostgres(cmd, args, opts = {}) {
   return isRoot() ? run("runuser", ["-u", "postgres", "--", cmd, ...args], opts) : run(cmd, args, opts);
+}
+
+/** The same without blocking the event loop (a load generator in the same process keeps reading). */
+export function asPostgresAsync(cmd, args) {
+  const [bin, argv] = isRoot() ? ["runuser", ["-u", "postgres", "--", cmd, ...args]] : [cmd, args];
+  return new Promise((resolve, reject) => {
+    const p = spawn(bin, argv, { stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    p.stderr.on("data", (d) => (err += d));
+    p.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(" ")}: ${err}`))));
+  });
+}
+
+let bindir;
+/** A PostgreSQL server program of the installed major version (Debian keeps them off PATH). */
+export function pgBin(name) {
+  bindir ??= run("pg_config", ["--bindir"]).stdout?.trim() || "/usr/lib/postgresql/15/bin";
+  return join(bindir, name);
 }
 
 export function portOpen(port, host = "127.0.0.1", timeoutMs = 300) {

@@ -11,7 +11,8 @@ import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readSecrets, ROOT, stackConfig } from "../lib/config.mjs";
-import { readPid, run, sleep } from "../lib/proc.mjs";
+import { asPostgresAsync, pgBin, readPid, sleep } from "../lib/proc.mjs";
+import { pgCtl } from "../stack.mjs";
 
 const c = stackConfig();
 const secrets = readSecrets(c);
@@ -19,7 +20,6 @@ if (!secrets) {
   console.error(`no ${c.name} stack here: start it first (CRYO_PORT_OFFSET=${process.env.CRYO_PORT_OFFSET || 0} npm start)`);
   process.exit(1);
 }
-const BIN = run("pg_config", ["--bindir"]).stdout.trim() || "/usr/lib/postgresql/15/bin";
 const PING = `${c.functionsUrl}/health/ping`;
 const args = process.argv.slice(2);
 const scenario = args.find((a) => !a.startsWith("--")) ?? "steady";
@@ -104,16 +104,18 @@ function acquireQuantile(before, after, q) {
 function metricsDelta(before, after) {
   const d = (k) => (after[k] ?? 0) - (before[k] ?? 0);
   const sum = d("cryo_db_acquire_seconds_sum"), count = d("cryo_db_acquire_seconds_count");
-  const errors = {};
-  for (const k of Object.keys(after)) {
-    const m = k.match(/^cryo_db_errors_total\{class="([^"]+)"\}$/);
-    if (m && d(k)) errors[m[1]] = d(k);
-  }
-  const transitions = {};
-  for (const k of Object.keys(after)) {
-    const m = k.match(/^cryo_db_breaker_transitions_total\{to="([^"]+)"\}$/);
-    if (m && d(k)) transitions[m[1]] = d(k);
-  }
+  // Increases of a counter between the scrapes, by the value of its one label.
+  const byLabel = (name, label) => {
+    const re = new RegExp(`^${name}\\{${label}="([^"]+)"\\}$`);
+    const out = {};
+    for (const k of Object.keys(after)) {
+      const m = k.match(re);
+      if (m && d(k)) out[m[1]] = d(k);
+    }
+    return out;
+  };
+  const errors = byLabel("cryo_db_errors_total", "class");
+  const transitions = byLabel("cryo_db_breaker_transitions_total", "to");
   return {
     acquisitions: count,
     acquire_ms: {
@@ -144,7 +146,7 @@ function procTicks(pid) {
 function cpuSnapshot() {
   const postmaster = readPid(join(c.pgdata, "postmaster.pid"));
   const deno = readPid(c.functionsPid);
-  const pooler = readPid(join(c.pgbouncerDir, "pgbouncer.pid"));
+  const pooler = readPid(c.pgbouncerPid);
   const out = { deno: 0, pgbouncer: 0, postgres: 0, pgbench: 0 };
   for (const d of readdirSync("/proc")) {
     if (!/^\d+$/.test(d)) continue;
@@ -185,7 +187,7 @@ function pgbench({ clients, seconds, script }) {
   writeFileSync(file, script);
   return new Promise((resolve) => {
     // Through sh, whose `times` reports pgbench's CPU (a child that has exited has no /proc entry left).
-    const p = spawn("sh", ["-c", `"$0" "$@"; times`, join(BIN, "pgbench"), "-n", "-h", "127.0.0.1", "-p", String(c.ports.pooler), "-U", "cryo_api",
+    const p = spawn("sh", ["-c", `"$0" "$@"; times`, pgBin("pgbench"), "-n", "-h", "127.0.0.1", "-p", String(c.ports.pooler), "-U", "cryo_api",
       "-c", String(clients), "-j", "2", "-T", String(seconds), "-f", file, "-r", "postgres"],
       { env: { ...process.env, PGPASSWORD: secrets.apiPassword } });
     const cpu0 = cpuSnapshot();
@@ -206,7 +208,6 @@ function pgbench({ clients, seconds, script }) {
 }
 
 const SELECT1 = "select 1;\n";
-// What GET /health/ping does, as the same statements (here in the simple protocol, one round trip each).
 // What GET /health/ping sends: one simple-protocol query (pgbench's `\;` joins the lines into one message).
 const PING_TX = "set local role anon \\;\nset local request.jwt.claims to $c${\"role\":\"anon\"}$c$ \\;\n" +
   "set local statement_timeout = 3000 \\;\nset local transaction_read_only = on \\;\nselect 1 as ok;\n";
@@ -217,20 +218,10 @@ const PING_TX_PIPELINED = "begin read only;\nselect set_config('request.jwt.clai
 /** --- Faults --- */
 
 // Asynchronous, so the load generator in this process keeps reading responses while a piece restarts.
-function asPostgresAsync(cmd, a) {
-  const [bin, argv] = process.getuid?.() === 0 ? ["runuser", ["-u", "postgres", "--", cmd, ...a]] : [cmd, a];
-  return new Promise((resolve, reject) => {
-    const p = spawn(bin, argv, { stdio: ["ignore", "ignore", "pipe"] });
-    let err = "";
-    p.stderr.on("data", (d) => (err += d));
-    p.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${a.join(" ")}: ${err}`))));
-  });
-}
-const pgCtl = (...a) => asPostgresAsync(join(BIN, "pg_ctl"), ["-D", c.pgdata, ...a]);
-const stopPostgres = () => pgCtl("-m", "fast", "-w", "stop");
-const startPostgres = () => pgCtl("-l", join(c.run, "postgres.log"), "-w", "-t", "60", "start");
-const stopPooler = async () => process.kill(readPid(join(c.pgbouncerDir, "pgbouncer.pid")), "SIGTERM");
-const startPooler = () => asPostgresAsync("pgbouncer", ["-d", join(c.pgbouncerDir, "pgbouncer.ini")]);
+const stopPostgres = () => asPostgresAsync(pgCtl.bin, pgCtl.stop(c));
+const startPostgres = () => asPostgresAsync(pgCtl.bin, pgCtl.start(c));
+const stopPooler = async () => process.kill(readPid(c.pgbouncerPid), "SIGTERM");
+const startPooler = () => asPostgresAsync("pgbouncer", ["-d", c.pgbouncerIni]);
 
 /** Time from `since` (ms into the run) to the first 200 after which every response is a 200 for 1 s. */
 function recoveryMs(samples, since) {

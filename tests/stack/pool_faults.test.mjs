@@ -3,13 +3,12 @@
 // (CRYO_STACK=test) in the `stack` suite, last, and leaves every piece running again.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { stackConfig } from "../../scripts/lib/config.mjs";
-import { asPostgres, readPid, run, sleep } from "../../scripts/lib/proc.mjs";
+import { asPostgres, readPid, sleep } from "../../scripts/lib/proc.mjs";
+import { pgCtl } from "../../scripts/stack.mjs";
 
 process.env.CRYO_STACK = "test";
 const c = stackConfig("test");
-const PG_CTL = join(run("pg_config", ["--bindir"]).stdout.trim() || "/usr/lib/postgresql/15/bin", "pg_ctl");
 // The server's request deadline (CRYO_DB_REQUEST_TIMEOUT_MS default) plus slack for a loaded machine.
 const DEADLINE_BOUND_MS = 5000 + 1500;
 
@@ -31,14 +30,14 @@ async function untilOk(boundMs) {
 }
 
 function startPostgres() {
-  const r = asPostgres(PG_CTL, ["-D", c.pgdata, "-l", join(c.run, "postgres.log"), "-w", "-t", "60", "start"]);
+  const r = asPostgres(pgCtl.bin, pgCtl.start(c));
   assert.equal(r.status, 0, r.stderr);
 }
 
 test("Postgres stopped: the breaker opens, requests fail fast with 503, nothing hangs; it recovers by itself", async () => {
   const fnPid = readPid(c.functionsPid);
   assert.equal((await ping()).status, 200);
-  const stop = asPostgres(PG_CTL, ["-D", c.pgdata, "-m", "fast", "-w", "stop"]);
+  const stop = asPostgres(pgCtl.bin, pgCtl.stop(c));
   assert.equal(stop.status, 0, stop.stderr);
   try {
     let open = null;
@@ -73,7 +72,7 @@ test("Postgres stopped: the breaker opens, requests fail fast with 503, nothing 
 
 test("pgbouncer stopped and started: requests fail fast meanwhile, then the service recovers by itself", async () => {
   const fnPid = readPid(c.functionsPid);
-  const pidFile = join(c.pgbouncerDir, "pgbouncer.pid");
+  const pidFile = c.pgbouncerPid;
   process.kill(readPid(pidFile), "SIGTERM");
   await sleep(300);
   try {
@@ -83,7 +82,7 @@ test("pgbouncer stopped and started: requests fail fast meanwhile, then the serv
       assert.ok(r.ms < DEADLINE_BOUND_MS, `no hang (${r.ms.toFixed(0)} ms)`);
     }
   } finally {
-    const r = asPostgres("pgbouncer", ["-d", join(c.pgbouncerDir, "pgbouncer.ini")]);
+    const r = asPostgres("pgbouncer", ["-d", c.pgbouncerIni]);
     assert.equal(r.status, 0, r.stderr);
   }
   assert.ok(await untilOk(20000) !== null, "answers 200 again");

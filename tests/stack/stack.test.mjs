@@ -68,7 +68,7 @@ test("a stale functions pid file is ignored and the server restarted", async () 
 });
 
 test("a port taken by another program gives a clear error naming it", async () => {
-  const pid = readPid(join(c.pgbouncerDir, "pgbouncer.pid"));
+  const pid = readPid(c.pgbouncerPid);
   process.kill(pid, "SIGTERM");
   await new Promise((r) => setTimeout(r, 300));
   const squatter = createServer().listen(c.ports.pooler, "127.0.0.1");

@@ -9,12 +9,12 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, stackConfig } from "../../scripts/lib/config.mjs";
+import { pgBin } from "../../scripts/lib/proc.mjs";
 import { generateSeedSql } from "../../scripts/seed/generate.mjs";
 import { loadVerifiedDataset } from "../../scripts/seed/chemistry.mjs";
 
 const c = stackConfig("test");
-const BIN = spawnSync("pg_config", ["--bindir"], { encoding: "utf8" }).stdout?.trim();
-const PSQL = BIN ? join(BIN, "psql") : "psql";
+const PSQL = pgBin("psql");
 const SEED = join(ROOT, "supabase/seed.sql");
 const SCHEMA = join(ROOT, "tests/unit/fixtures/contract-schema.sql");
 const url = (db) => c.dbUrl.replace(/\/postgres$/, `/${db}`);

@@ -112,8 +112,15 @@ const SERVER_CONNECTION_CODES = new Set([
   "08006",
   "08P01",
 ]);
-const POOLER_CONNECTION_MESSAGES =
-  /no more connections allowed|max client connections|max_client_conn|cannot connect to server|server conn crashed|server_login_retry|query_wait_timeout|pooler|tenant|database .* is not available/i;
+// Refusals a pooler or server sends instead of running anything: no server for this client (pgbouncer
+// query_wait_timeout, failing logins, connection limits) or a server that does not accept connections now.
+const POOLER_REFUSAL_MESSAGES =
+  /no more connections allowed|max_client_conn|max client connections|server login has been failing|query_wait_timeout|cannot connect to server/i;
+// Every refusal, plus the pooler telling us a connection it had is gone.
+const POOLER_CONNECTION_MESSAGES = new RegExp(
+  `${POOLER_REFUSAL_MESSAGES.source}|server conn crashed|server_login_retry|pooler|tenant|database .* is not available`,
+  "i",
+);
 
 // deno-lint-ignore no-explicit-any
 type AnyErr = any;
@@ -123,10 +130,6 @@ const isClientConnectionError = (e: AnyErr) => !isPgError(e) && CLIENT_CONNECTIO
 const isServerConnectionError = (e: AnyErr) =>
   isPgError(e) && (SERVER_CONNECTION_CODES.has(e.code) || e.severity === "FATAL" || e.severity === "PANIC" ||
     POOLER_CONNECTION_MESSAGES.test(e.message ?? ""));
-// Refusals a pooler or server sends instead of running anything: no server for this client (pgbouncer
-// query_wait_timeout, failing logins, connection limits) or a server that does not accept connections now.
-const POOLER_REFUSAL_MESSAGES =
-  /no more connections allowed|max_client_conn|max client connections|server login has been failing|query_wait_timeout|cannot connect to server/i;
 const isPoolerRefusal = (e: AnyErr) =>
   isPgError(e) && (e.code === "53300" || e.code === "57P03" || POOLER_REFUSAL_MESSAGES.test(e.message ?? ""));
 /** After this error the socket is (or is about to be) closed: the connection must not be reused. */
