@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import os from "node:os";
 import { ROOT, stackConfig } from "../lib/config.mjs";
+import { percentile as pct } from "../lib/stats.mjs";
 
 const { values } = parseArgs({ options: { iterations: { type: "string", default: "1000" } } });
 const ITER = Number(values.iterations);
@@ -45,8 +46,6 @@ const QUERIES = {
   },
 };
 
-/** Nearest-rank percentile of an ascending array. */
-const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 const ms = (x) => Number(x.toFixed(3));
 
 async function timed(claims, text, params) {

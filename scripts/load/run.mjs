@@ -12,6 +12,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import { join } from "node:path";
 import { readSecrets, ROOT, stackConfig } from "../lib/config.mjs";
 import { asPostgresAsync, pgBin, readPid, sleep } from "../lib/proc.mjs";
+import { percentile } from "../lib/stats.mjs";
 import { pgCtl } from "../stack.mjs";
 
 const c = stackConfig();
@@ -30,9 +31,8 @@ const POOLER_POOL_SIZE = Number(process.env.CRYO_POOLER_POOL_SIZE || 20);
 /** --- Measurement --- */
 
 function pct(sorted, p) {
-  if (!sorted.length) return null;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return Math.round(sorted[i] * 100) / 100;
+  const v = percentile(sorted, p);
+  return v === null ? null : Math.round(v * 100) / 100;
 }
 
 function summarize(samples, seconds) {
