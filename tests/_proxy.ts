@@ -22,6 +22,10 @@ export class FaultProxy {
   /** Client writes made only of simple-protocol Query messages; all client writes. */
   simpleQueries = 0;
   writes = 0;
+  /** Client writes holding an extended-protocol message (Parse, Bind…): bind parameters or a describe. */
+  extendedWrites = 0;
+  /** Every byte the clients sent, as latin1 text (what reached the pooler). */
+  sent = "";
   private listener: Deno.Listener;
   private conns = new Set<Deno.Conn>();
 
@@ -78,7 +82,9 @@ export class FaultProxy {
       // A write made only of simple Query messages (not a pipeline that begins with a simple BEGIN).
       const onlyQueries = simpleOnly(buf.subarray(0, n));
       if (onlyQueries) this.simpleQueries++;
+      else this.extendedWrites++;
       this.writes++;
+      this.sent += new TextDecoder("latin1").decode(buf.subarray(0, n));
       const commits = (text.match(/\bcommit\b/g)?.length ?? 0) + (onlyQueries && inserts ? 1 : 0);
       this.commits += commits;
       await upstream.write(buf.subarray(0, n)).catch(() => {});
