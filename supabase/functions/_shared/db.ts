@@ -12,7 +12,7 @@ import { logThrottled } from "./log.ts";
 
 export { type Claims, Database } from "./db/database.ts";
 export { DbError, type ErrorClass } from "./db/errors.ts";
-export { ALLOWED_ROLES, type ApiRole, API_SEARCH_PATH, dollarQuote } from "./db/session.ts";
+export { ALLOWED_ROLES, API_SEARCH_PATH, type ApiRole, dollarQuote } from "./db/session.ts";
 export type { TxOptions } from "./db/transaction.ts";
 
 // postgres.js drops the promise of a cancel request and of some socket writes; when the pooler goes away

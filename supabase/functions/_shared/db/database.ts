@@ -84,7 +84,11 @@ export class Database {
     retryPolicy.onRetry((r) => {
       metrics.retries.inc();
       const err = "error" in r ? r.error : undefined;
-      logThrottled("retry", 1000, "info", "db retry", { attempt: r.attempt, delay_ms: Math.round(r.delay), error: String(err) });
+      logThrottled("retry", 1000, "info", "db retry", {
+        attempt: r.attempt,
+        delay_ms: Math.round(r.delay),
+        error: String(err),
+      });
     });
     this.breaker = circuitBreaker(handleWhen((e) => e instanceof AttemptError && e.breaker), {
       halfOpenAfter: cfg.CRYO_DB_BREAKER_HALF_OPEN_MS,
@@ -225,6 +229,14 @@ export class Database {
         }
         single = !Array.isArray(built);
         statements = single ? [built as Pending] : built as Pending[];
+        try {
+          for (const q of statements) this.renderer.refuseNul(q);
+        } catch (e) {
+          first.clear();
+          tx.release();
+          freeSlot();
+          throw new AttemptError(e as DbError, false, false);
+        }
       }
       let settings: string;
       try {
@@ -259,7 +271,10 @@ export class Database {
   }
 
   /** What each statement of `build` needs, or null when the bind-parameter path must be used for the call. */
-  private analyze(build: (tx: Sql) => Pending | Pending[], opts: TxOptions): { list: Analysis[]; single: boolean } | null {
+  private analyze(
+    build: (tx: Sql) => Pending | Pending[],
+    opts: TxOptions,
+  ): { list: Analysis[]; single: boolean } | null {
     if (!this.cfg.CRYO_DB_ONE_ROUND_TRIP || opts.extended) return null;
     let built: Pending | Pending[];
     try {
@@ -300,8 +315,10 @@ export class Database {
       if (a.kind !== "template") return null;
       let plan = this.renderer.cached(a, role);
       if (plan === undefined) {
+        const verifying = this.renderer.verify(tx, a, role);
+        verifying.catch(() => {}); // the race below may settle first; its outcome is handled there
         try {
-          plan = await abortable(Promise.race([this.renderer.verify(tx, a, role), first.promise]), signal);
+          plan = await abortable(Promise.race([verifying, first.promise]), signal);
         } catch (e) {
           // Nothing of the request has run: describing is read-only and rolled back.
           first.clear();
@@ -346,27 +363,25 @@ export class Database {
     // deno-lint-ignore no-explicit-any
     let r: any;
     const first = answerTimer(this.cfg.CRYO_DB_CONNECT_TIMEOUT_MS);
-    try {
-      // Every name qualified: the session may carry a previous client's temp objects and search_path.
-      [r] = await abortable(
-        Promise.race([
-          first.promise,
-          this.sql.unsafe(`
+    // Every name qualified: the session may carry a previous client's temp objects and search_path.
+    const query = this.sql.unsafe(`
           select r.rolsuper, r.rolbypassrls,
                  (select coalesce(pg_catalog.array_agg(t.rolname::pg_catalog.text), '{}')
                     from pg_catalog.pg_roles t
                    where t.rolname operator(pg_catalog.=) any('{${ALLOWED_ROLES.join(",")}}'::pg_catalog.name[])
                      and (t.rolsuper or t.rolbypassrls)) as unsafe_roles
             from pg_catalog.pg_roles r where r.rolname operator(pg_catalog.=) session_user`) as unknown as Promise<
-            // deno-lint-ignore no-explicit-any
-            any[]
-          >,
-        ]),
-        signal,
-      );
+      // deno-lint-ignore no-explicit-any
+      any[]
+    >;
+    query.catch(() => {}); // the race below may settle first; its outcome is handled there
+    try {
+      [r] = await abortable(Promise.race([first.promise, query]), signal);
     } catch (e) {
       if (e instanceof DbError) throw new AttemptError(e, false, true);
-      if (e instanceof NoAnswer) throw new AttemptError(unavailable("the database pooler did not answer", 5), false, true);
+      if (e instanceof NoAnswer) {
+        throw new AttemptError(unavailable("the database pooler did not answer", 5), false, true);
+      }
       throw classify(e, false, { readOnly: true });
     } finally {
       first.clear();

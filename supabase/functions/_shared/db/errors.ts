@@ -72,8 +72,7 @@ export const isPgError = (e: AnyErr): boolean =>
   e?.name === "PostgresError" || (typeof e?.severity === "string" && typeof e?.code === "string");
 
 /** postgres.js lost (or never had) the socket. */
-export const isClientConnectionError = (e: AnyErr): boolean =>
-  !isPgError(e) && CLIENT_CONNECTION_CODES.has(e?.code);
+export const isClientConnectionError = (e: AnyErr): boolean => !isPgError(e) && CLIENT_CONNECTION_CODES.has(e?.code);
 
 /**
  * The server or pooler ended the session: a FATAL or PANIC ErrorResponse is always followed by the end of the

@@ -52,6 +52,15 @@ export class Renderer {
     this.builderClass = s({ x: 1 }).constructor;
   }
 
+  /** Refuses (400) identifiers with NUL anywhere in a built query, whichever path it takes. */
+  refuseNul(q: AnyQuery) {
+    for (const v of q?.args ?? []) {
+      if (v instanceof (this.identifierClass as new () => object) && (v as { value: string }).value.includes("\0")) {
+        throw badValue("identifiers must not contain NUL characters");
+      }
+    }
+  }
+
   /** Which path a built (not executed) postgres.js query can take. */
   analyze(q: AnyQuery): Analysis {
     if (!q || !Array.isArray(q.strings) || !Array.isArray(q.args)) return { kind: "bind" };

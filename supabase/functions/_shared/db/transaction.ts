@@ -82,7 +82,9 @@ export async function reserveConn(
     reserving.then((c) => c.release(), () => {});
     freeSlot();
     if (e instanceof DbError) throw new AttemptError(e, false, true);
-    if (e instanceof NoAnswer) throw new AttemptError(unavailable("the database pooler did not answer", 5), false, true);
+    if (e instanceof NoAnswer) {
+      throw new AttemptError(unavailable("the database pooler did not answer", 5), false, true);
+    }
     // Refused, reset or timed out while connecting, or the pooler/server refused the login: nothing was sent.
     // deno-lint-ignore no-explicit-any
     const code = (e as any)?.code;
@@ -127,7 +129,9 @@ export async function pipeline(
     freeSlot();
     // The whole transaction is with a silent pooler, which may still run it.
     if (e instanceof NoAnswer && allWritten && !opts.readOnly) throw classify(e, true, opts);
-    if (e instanceof NoAnswer) throw new AttemptError(unavailable("the database pooler did not answer", 5), false, true);
+    if (e instanceof NoAnswer) {
+      throw new AttemptError(unavailable("the database pooler did not answer", 5), false, true);
+    }
     throw new AttemptError(deadlineError(), false, true);
   } finally {
     first.clear();
