@@ -34,6 +34,9 @@ type Work =
   | { kind: "pipeline"; build: (tx: Sql) => Pending | Pending[] }
   | { kind: "interactive"; fn: (tx: Sql) => Promise<unknown> };
 
+// deno-lint-ignore no-control-regex
+const isAscii = (s: string) => /^[\x00-\x7f]*$/.test(s);
+
 const STATE_NAMES: Record<number, string> = {
   [CircuitState.Closed]: "closed",
   [CircuitState.Open]: "open",
@@ -247,14 +250,15 @@ export class Database {
         freeSlot();
         throw new AttemptError(e as DbError, false, false);
       }
-      const sent = [
-        tx.unsafe(resetText(role, cfg.CRYO_DB_STATEMENT_TIMEOUT_MS, !!opts.readOnly, true)) as unknown as Pending,
-        tx.unsafe(settings) as unknown as Pending,
-        ...statements,
-        tx.unsafe("commit") as unknown as Pending,
-      ];
+      const reset = resetText(role, cfg.CRYO_DB_STATEMENT_TIMEOUT_MS, !!opts.readOnly, true);
+      // The reset runs before the bytes of a message that follows it are decoded, so a client_encoding a
+      // previous client left behind cannot mangle non-ASCII settings; ASCII ones may share its message.
+      const setup = isAscii(settings)
+        ? [tx.unsafe(`${reset}; ${settings}`) as unknown as Pending]
+        : [tx.unsafe(reset) as unknown as Pending, tx.unsafe(settings) as unknown as Pending];
+      const sent = [...setup, ...statements, tx.unsafe("commit") as unknown as Pending];
       const results = await pipeline(tx, sent, first, opts, signal, freeSlot, !!rendered);
-      const out = results.slice(2, -1);
+      const out = results.slice(setup.length, -1);
       return single ? out[0] : out;
     } catch (e) {
       outcome = e instanceof AttemptError ? e.api.errorClass : "error";

@@ -59,7 +59,12 @@ export function resetText(role: ApiRole, statementTimeoutMs: number, readOnly: b
  * so pg_stat_statements keeps one normalized entry per number of values.
  */
 export function settingsText(claims: Record<string, unknown>, values: string[]): string {
-  const parts = [`pg_catalog.set_config('request.jwt.claims', ${dollarQuote(JSON.stringify(claims))}, true)`];
+  // Claims as ASCII (\uXXXX escapes, which jsonb reads back as the same text), so they can share the reset message.
+  const json = JSON.stringify(claims).replace(
+    /[\u0080-\uffff]/g,
+    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+  const parts = [`pg_catalog.set_config('request.jwt.claims', ${dollarQuote(json)}, true)`];
   values.forEach((v, i) => parts.push(`pg_catalog.set_config('${VALUE_SETTING}${i + 1}', ${dollarQuote(v)}, true)`));
   return `select ${parts.join(", ")}`;
 }

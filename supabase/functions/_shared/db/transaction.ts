@@ -110,10 +110,26 @@ export async function pipeline(
 ): Promise<unknown[]> {
   for (const q of sent) q.execute();
   const settled = Promise.allSettled(sent);
-  const cleanup = (results: PromiseSettledResult<unknown>[]) => {
+  let cleaned = false;
+  const cleanup = async (results: PromiseSettledResult<unknown>[]) => {
+    if (cleaned) return;
+    cleaned = true;
     // A connection the server or pooler closed is already out of postgres.js's pool; releasing it would put
-    // it back. Every other outcome has ended the transaction (COMMIT, or ROLLBACK after an error).
-    if (!results.some((r) => r.status === "rejected" && connectionGone(r.reason))) tx.release();
+    // it back. Every other outcome has ended the transaction (COMMIT, or ROLLBACK after an error), except an
+    // error inside the last message when it carries COMMIT itself ("<statement>; commit"): the transaction
+    // is then left aborted, and is rolled back before the connection goes back.
+    if (!results.some((r) => r.status === "rejected" && connectionGone(r.reason))) {
+      if (results[results.length - 1].status === "rejected") {
+        const rb = tx.unsafe("rollback") as unknown as Pending;
+        rb.execute();
+        try {
+          await rb;
+        } catch (e) {
+          if (connectionGone(e)) return freeSlot();
+        }
+      }
+      tx.release();
+    }
     freeSlot();
   };
   // No cancel on give-up: statement_timeout (set in the same pipeline) bounds the work, and postgres.js drops
@@ -153,7 +169,7 @@ export async function pipeline(
     settled.then(cleanup);
     throw new AttemptError(deadlineError(), false, false);
   }
-  cleanup(results);
+  await cleanup(results);
   const failed = results.findIndex((r) => r.status === "rejected");
   if (failed >= 0) {
     const err = (results[failed] as PromiseRejectedResult).reason;
@@ -163,7 +179,8 @@ export async function pipeline(
     throw classify(err, !beforeCommit, opts);
   }
   // deno-lint-ignore no-explicit-any
-  const tag = (results[results.length - 1] as PromiseFulfilledResult<any>).value?.command;
+  const last = (results[results.length - 1] as PromiseFulfilledResult<any>).value;
+  const tag = last?.command;
   if (tag !== "COMMIT") {
     throw new AttemptError(new DbError(500, "DB_ERROR", `transaction ended with ${tag}`, "statement"), false, false);
   }
