@@ -66,10 +66,14 @@ const suites = {
   },
   // Deno integration tests against the running functions, pooler and database.
   async deno() {
-    const files = existsSync(join(ROOT, "tests")) ? readdirSync(join(ROOT, "tests")).filter((f) => /_test\.ts$/.test(f)) : [];
+    // Integration tests in tests/, and the unit tests that sit beside the functions' modules (*.test.ts).
+    const files = [
+      ...(existsSync(join(ROOT, "tests")) ? readdirSync(join(ROOT, "tests")).filter((f) => /_test\.ts$/.test(f)).map((f) => `tests/${f}`) : []),
+      ...readdirSync(join(ROOT, "supabase/functions"), { recursive: true }).filter((f) => /\.test\.ts$/.test(f)).map((f) => `supabase/functions/${f}`),
+    ];
     if (!files.length) return { passed: 0, failed: 0 };
     const s = await stack.status(c);
-    const r = await exec(DENO, ["test", "-A", "--config", "deno.json", ...files.map((f) => `tests/${f}`)], {
+    const r = await exec(DENO, ["test", "-A", "--config", "deno.json", ...files], {
       CRYO_STACK: "test", FUNCTIONS_URL: s.FUNCTIONS_URL, DB_URL: s.DB_URL, POOLER_URL: s.POOLER_URL,
       ANON_KEY: s.ANON_KEY, NO_COLOR: "1",
     });

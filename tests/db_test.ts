@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { adminSql, POOLER_URL } from "./_helpers.ts";
 import { FaultProxy } from "./_proxy.ts";
 import { loadConfig } from "../supabase/functions/_shared/config.ts";
-import { Database, DbError, dollarQuote } from "../supabase/functions/_shared/db.ts";
+import { Database, DbError } from "../supabase/functions/_shared/db.ts";
 import { metrics } from "../supabase/functions/_shared/metrics.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -377,17 +377,6 @@ const HOSTILE = [
   "new\nline\ttab\r",
   "E'\\x41'",
 ];
-
-Deno.test("dollarQuote never uses a tag that occurs in the text, even as a prefix of the closing delimiter", () => {
-  for (const text of [...HOSTILE, "x$c", "$c$c$c", "a$c1b"]) {
-    const q = dollarQuote(text);
-    const tag = q.slice(0, q.indexOf("$", 1) + 1);
-    assert.ok(tag.length >= 3, q);
-    assert.ok(!text.includes(tag.slice(0, -1)), `the tag ${tag} does not occur in ${JSON.stringify(text)}`);
-    assert.equal(q, `${tag}${text}${tag}`);
-  }
-  assert.notEqual(dollarQuote("ends with $c").slice(0, 3), "$c$", "a text ending in $c gets another tag");
-});
 
 Deno.test(
   "hostile strings reach Postgres verbatim as values, never in a statement's text, with no bind round trip",
