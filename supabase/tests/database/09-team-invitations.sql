@@ -198,8 +198,11 @@ select throws_ok(format($$insert into public.molecules (name, smiles, inchikey, 
   'nor writes into it');
 select tests.clear_authentication();
 
+-- The runner owns the temp table: API roles may not create temporary objects (TEMPORARY is revoked).
+create temporary table outsider_team (id uuid);
+grant select, insert on outsider_team to authenticated;
 select tests.authenticate_as('acc_outsider');
-create temporary table outsider_team as select public.create_team('Outsider''s own lab') as id;
+insert into outsider_team select public.create_team('Outsider''s own lab');
 select isnt_empty($$select 1 from public.teams where id = (select id from outsider_team)$$, 'a creator sees the team they created');
 select isnt_empty($$delete from public.team_members where team_id = (select id from outsider_team) returning user_id$$, 'the creator (owner) leaves it');
 select is_empty($$select 1 from public.teams where id = (select id from outsider_team)$$,
