@@ -20,7 +20,7 @@
  * calls the platform's auth.uid()/auth.jwt()/auth.role()/auth.email().
  */
 begin;
-select plan(23);
+select plan(26);
 select tests.access_fixture();
 
 -- What the migrations left: which API roles may create temporary objects (asserted at the end).
@@ -231,6 +231,11 @@ begin
         select format('insert into %s (%s) select %s from %s', tbl ->> 'rel', cl, cl, tbl ->> 'rel')
         from (select string_agg(format('%I', c), ', ') as cl from jsonb_array_elements_text(tbl -> 'cols') c where c <> 'id') x
         union all
+        -- the same, limited to team rows: those the actor may write, so that inserts also succeed
+        select format('insert into %s (%s) select %s from %s where team_id is not null', tbl ->> 'rel', cl, cl, tbl ->> 'rel')
+        from (select string_agg(format('%I', c), ', ') as cl from jsonb_array_elements_text(tbl -> 'cols') c where c <> 'id') x
+        where (tbl -> 'cols') ? 'team_id'
+        union all
         select format('delete from %s', tbl ->> 'rel')
       loop
         begin
@@ -297,8 +302,17 @@ security definer
 set search_path = ''
 as $$ select (pg_catalog.current_setting('request.jwt.claims', true)::jsonb ->> 'team_id')::uuid::text $$;
 
-grant execute on function tests.probe_plant(jsonb), tests.probe_arg_lists(oid[]), tests.vulnerable_control()
-  to anon, authenticated, cryo_service;
+/** A definer that names a table without its schema (search_path ''): the result comparison must catch it. */
+create function tests.vulnerable_table_control()
+returns text
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$ begin return (select pg_catalog.count(*)::pg_catalog.text from public.teams t where t.id in (select m.team_id from team_members m)); end $$;
+
+grant execute on function tests.probe_plant(jsonb), tests.probe_arg_lists(oid[]), tests.vulnerable_control(),
+  tests.vulnerable_table_control() to anon, authenticated, cryo_service;
 
 create temporary table probes (actor text, planted boolean, result jsonb);
 insert into probes
@@ -325,6 +339,9 @@ select cmp_ok(
   'nearly every pg_catalog base type is shadowed (a handful of internal types cannot carry a domain)');
 select cmp_ok((tests.definer_probe('anon', true, array['tests.vulnerable_control()'::regprocedure]) ->> 'hits')::int, '>', 0,
   'control: a definer with search_path '''' and an unqualified cast does run the planted trap as its owner');
+select isnt(tests.definer_probe('owner_a', true, array['tests.vulnerable_table_control()'::regprocedure]) -> 'results' ->> 'tests.vulnerable_table_control()()',
+            tests.definer_probe('owner_a', false, array['tests.vulnerable_table_control()'::regprocedure]) -> 'results' ->> 'tests.vulnerable_table_control()()',
+  'control: a definer reading an unqualified table answers differently with the shadow tables planted (the comparison catches it)');
 
 /** --- Every definer and definer trigger, as each API role --- */
 select is((select result ->> 'hits' from probes where actor = a.actor and planted), '0',
@@ -336,6 +353,10 @@ select is((select result -> 'results' from probes where actor = a.actor and plan
 from unnest(array['anon', 'owner_a', 'outsider', 'svc']) a(actor);
 select ok((select count(*) from probes p, jsonb_each_text(p.result -> 'results') r where p.actor = 'owner_a' and r.value like 'ok%') > 10,
   'as owner_a: many of the calls and writes succeed (the comparison is not between two lists of errors)');
+select ok((select count(*) from probes p, jsonb_each_text(p.result -> 'results') r
+           where p.actor = a.actor and p.planted and r.key like 'insert into %' and r.value ~ '^ok:[1-9]') >= 2,
+  format('as %s: inserts through the definer triggers succeed with the shadows planted', a.actor))
+from unnest(array['owner_a', 'svc']) a(actor);
 select ok((select result -> 'results' ->> ('private.accept_team_invitation(uuid)(''' || tests.fid('team_invitations', 'A') || '''::pg_catalog.uuid)')
            from probes where actor = 'outsider' and planted) = 'ok',
   'as the invitee: accepting an invitation (a definer writing memberships) ran with the shadows planted');
