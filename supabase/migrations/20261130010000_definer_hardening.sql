@@ -207,12 +207,31 @@ grant execute on function private.my_team_ids(), private.my_editable_team_ids(),
   to anon, authenticated, cryo_service;
 
 /**
+ * private.is_project_role(role_name text) returns boolean
+ * Whether the role bypasses row-level security (superuser or BYPASSRLS: postgres, service_role): the
+ * project's own roles, which read everything and may set server-owned columns. Every other role, the API
+ * roles and any added later, follows the access model.
+ */
+create or replace function private.is_project_role(role_name pg_catalog.text)
+returns pg_catalog.bool
+language sql
+stable
+set search_path = pg_catalog, pg_temp
+as $$
+  select coalesce((select r.rolsuper or r.rolbypassrls from pg_catalog.pg_roles r where r.rolname = role_name), false)
+$$;
+comment on function private.is_project_role(pg_catalog.text) is
+  'Whether a role bypasses RLS (superuser or BYPASSRLS): the project''s own roles, not the API roles.';
+revoke execute on function private.is_project_role(pg_catalog.text) from public;
+grant execute on function private.is_project_role(pg_catalog.text) to anon, authenticated, cryo_service;
+
+/**
  * private.row_readable(team uuid, visibility text) returns boolean
  * Whether the caller may read a row with this team and visibility, by the access model's read rule:
- * public rows; rows of the user's teams; for a service client (role cryo_service), rows of its team. The
- * project's own roles (postgres, service_role: no API role in effect) read everything. Used by the
- * definer triggers to answer "missing" and "hidden" parents alike. The role is the SET ROLE in effect
- * (`role` setting), which a definer does not change.
+ * public rows; rows of the user's teams (role authenticated); for a service client (role cryo_service), rows
+ * of its team; everything for the project's own roles (private.is_project_role). The caller's role is the
+ * SET ROLE in effect (the `role` setting, which a definer does not change), else the session user. Used
+ * by the definers to answer "missing" and "hidden" rows alike.
  */
 create or replace function private.row_readable(team pg_catalog.uuid, visibility pg_catalog.text)
 returns pg_catalog.bool
@@ -221,7 +240,8 @@ stable
 set search_path = pg_catalog, pg_temp
 as $$
   select visibility = 'public'
-    or pg_catalog.current_setting('role') <> all (array['anon', 'authenticated', 'cryo_service'])
+    or private.is_project_role(case when pg_catalog.current_setting('role') = 'none' then session_user::pg_catalog.text
+                                    else pg_catalog.current_setting('role') end)
     or (pg_catalog.current_setting('role') = 'authenticated' and team = any ((select private.my_team_ids())::pg_catalog.uuid[]))
     or (pg_catalog.current_setting('role') = 'cryo_service' and team = (select private.service_team_id()))
 $$;
@@ -579,9 +599,9 @@ drop function private.add_creator_as_owner();
 
 /**
  * private.set_created_by() trigger
- * `created_by` is the server's to set: for the API roles it is the caller (private.uid(), null for a
- * service client's non-uuid sub), whatever the client sent, and it never changes on update. The project's
- * own roles (seed, imports, definer RPCs) may name a creator.
+ * `created_by` is the server's to set: for the API roles (any role that does not bypass RLS) it is the
+ * caller (private.uid(), null for a service client's non-uuid sub), whatever the client sent, and it never
+ * changes on update. The project's own roles (seed, imports, definer RPCs) may name a creator.
  */
 create or replace function private.set_created_by()
 returns trigger
@@ -589,8 +609,11 @@ language plpgsql
 set search_path = pg_catalog, pg_temp
 as $$
 begin
+  if tg_op = 'UPDATE' and new.created_by is not distinct from old.created_by then
+    return new; -- the common case: nothing to guard
+  end if;
   -- current_user, not the role setting: inside a definer RPC the owner inserts and names the creator.
-  if current_user::pg_catalog.text = any (array['anon', 'authenticated', 'cryo_service']) then
+  if not private.is_project_role(current_user::pg_catalog.text) then
     if tg_op = 'INSERT' then
       new.created_by := private.uid();
     else

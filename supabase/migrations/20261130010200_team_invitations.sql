@@ -21,7 +21,7 @@ create unique index teams_created_by_name_key on public.teams (created_by, name)
 
 /**
  * private.guard_membership() trigger
- * For the API roles, a membership's team and user never change (an owner re-pointing a row at another
+ * For the API roles (any role that does not bypass RLS), a membership's team and user never change (an owner re-pointing a row at another
  * user would add them without consent); only the role does. 42501 otherwise.
  */
 create or replace function private.guard_membership()
@@ -30,7 +30,7 @@ language plpgsql
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-  if current_user::pg_catalog.text = any (array['anon', 'authenticated', 'cryo_service'])
+  if not private.is_project_role(current_user::pg_catalog.text)
      and (new.team_id is distinct from old.team_id or new.user_id is distinct from old.user_id) then
     raise exception 'team_members: only the role of a membership can change' using errcode = '42501';
   end if;
@@ -87,7 +87,7 @@ language plpgsql
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  api pg_catalog.bool := current_user::pg_catalog.text = any (array['anon', 'authenticated', 'cryo_service']);
+  api pg_catalog.bool := not private.is_project_role(current_user::pg_catalog.text);
   revoked pg_catalog.timestamptz;
 begin
   new.invitee_email := pg_catalog.lower(pg_catalog.btrim(new.invitee_email));

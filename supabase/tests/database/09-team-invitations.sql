@@ -46,7 +46,7 @@ $$;
 grant execute on function tests.error_of(text), tests.error_as(text, jsonb, text) to anon, authenticated, cryo_service;
 
 begin;
-select plan(139);
+select plan(146);
 select tests.access_fixture();
 do $$ begin
   perform tests.create_supabase_user('inv_one', 'inv.one@test.local');
@@ -210,6 +210,11 @@ select is_empty($$select 1 from public.teams where id = (select id from outsider
 select lives_ok($$select public.create_team('Fixture Beta')$$, 'a team name used by a team the caller cannot see is free to use (no hint it exists)');
 select throws_ok($$select public.create_team('Fixture Beta')$$, '23505', null, 'a user cannot create two teams of the same name');
 select tests.clear_authentication();
+
+/** --- Who sets server-owned columns: only roles that bypass RLS (the project's), never an API role --- */
+select is(private.is_project_role(r), r in ('postgres', 'service_role'),
+  format('%s %s a project role', r, case when r in ('postgres', 'service_role') then 'is' else 'is not' end))
+from unnest(array['postgres', 'service_role', 'anon', 'authenticated', 'cryo_service', 'cryo_api', 'authenticator']) r;
 
 /** --- created_by is the server's --- */
 select tests.authenticate_as('acc_editor_a');
