@@ -38,10 +38,10 @@ returns uuid
 language plpgsql
 stable
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
-  user_id uuid;
+  user_id pg_catalog.uuid;
 begin
   select u.id into user_id from auth.users u where u.raw_user_meta_data ->> 'test_identifier' = identifier;
   if user_id is null then

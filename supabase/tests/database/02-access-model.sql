@@ -20,8 +20,9 @@ as $$ select md5('fixture:' || tbl || ':' || tag)::uuid $$;
 /**
  * tests.access_fixture() returns void
  * As the project owner: users (acc_owner_a, acc_editor_a, acc_viewer_a in Alpha; acc_owner_b and
- * acc_editor_b in Beta; acc_outsider in none), teams A and B, and for each access-controlled table a
- * public row 'P' and a private row of each team ('A', 'B'). Children omit team_id/visibility: the trigger fills them in.
+ * acc_editor_b in Beta; acc_outsider in none), teams A and B, a pending invitation of each team for the
+ * outsider ('A' by user id, 'B' by e-mail), and for each access-controlled table a public row 'P' and a
+ * private row of each team ('A', 'B'). Children omit team_id/visibility: the trigger fills them in.
  */
 create or replace function tests.access_fixture()
 returns void
@@ -40,6 +41,10 @@ begin
     (tests.fid('teams', 'A'), tests.get_supabase_uid('acc_viewer_a'), 'viewer'),
     (tests.fid('teams', 'B'), tests.get_supabase_uid('acc_owner_b'), 'owner'),
     (tests.fid('teams', 'B'), tests.get_supabase_uid('acc_editor_b'), 'editor');
+  -- Pending invitations of both teams for the outsider: Alpha's by user id, Beta's by e-mail.
+  insert into public.team_invitations (id, team_id, invitee_user_id, invitee_email, role) values
+    (tests.fid('team_invitations', 'A'), tests.fid('teams', 'A'), tests.get_supabase_uid('acc_outsider'), null, 'viewer'),
+    (tests.fid('team_invitations', 'B'), tests.fid('teams', 'B'), null, 'acc_outsider@test.local', 'viewer');
   insert into public.property_types (id, code, name, canonical_unit) values (tests.fid('property_types', 'P'), 'fixture_prop', 'Fixture property', 'mM');
   foreach t in array array['P', 'A', 'B'] loop
     f := case t when 'P' then null else tests.fid('teams', t) end;
@@ -176,6 +181,7 @@ begin
     when 'update' then format('update public.%I set %s where %s', tbl, case tbl
       when 'teams' then 'name = name || '' (edited)'''
       when 'team_members' then 'role = ''viewer'''
+      when 'team_invitations' then 'revoked_at = now()'
       when 'molecules' then 'name = name || '' (edited)'''
       when 'molecule_identifiers' then 'source = source || '' (edited)'''
       when 'mixtures' then 'description = ''edited'''
@@ -187,6 +193,8 @@ begin
       when 'teams' then $s$insert into public.teams (name) values ('Matrix team')$s$
       when 'team_members' then format($s$insert into public.team_members (team_id, user_id, role) values (%L, %L, 'viewer')$s$,
         team, tests.get_supabase_uid('acc_outsider'))
+      when 'team_invitations' then format($s$insert into public.team_invitations (team_id, invitee_email, role) values (%L, 'new.member@test.local', 'editor')$s$,
+        team)
       when 'molecules' then format($s$insert into public.molecules (name, smiles, inchikey, source, team_id, visibility)
         values ('matrix molecule', 'CCO', 'MATRIXMOLECULE-INSERTEDXX-N', 'matrix', %L, 'team')$s$, team)
       when 'molecule_identifiers' then format($s$insert into public.molecule_identifiers (molecule_id, kind, value, source)
@@ -272,7 +280,7 @@ grant usage on schema tests to cryo_service;
 grant select on tests.team_data_expectations to postgres;
 
 begin;
-select plan(206);
+select plan(210);
 
 -- The generator covers every table of every exposed schema (the Data API's pgrst.db_schemas)
 create temporary view exposed_tables as
@@ -346,8 +354,8 @@ select is(
 select is(
   (select coalesce(array_agg(p.proname::text order by p.proname), '{}') from pg_proc p
    where p.pronamespace = 'private'::regnamespace and p.prosecdef
-     and not (coalesce(p.proconfig, '{}') @> array['search_path=""'])),
-  '{}'::text[], 'every security-definer function in private pins search_path to empty');
+     and not (coalesce(p.proconfig, '{}') @> array['search_path=pg_catalog, pg_temp'])),
+  '{}'::text[], 'every security-definer function in private pins search_path to pg_catalog, pg_temp (pg_temp last)');
 select is(
   (select coalesce(array_agg(p.proname::text order by p.proname), '{}') from pg_proc p
    where p.pronamespace = 'private'::regnamespace and has_function_privilege('public', p.oid, 'execute')),
@@ -384,8 +392,9 @@ select is(tests.scope_check('{"scope": "molecules:readx"}', 'private.service_has
 select is(tests.scope_check('{"team_id": "not-a-uuid"}', 'private.service_team_id()'), null::jsonb, 'a malformed team_id claim means no team, not an error');
 
 -- The matrix for teams and memberships: 10 actors × select/insert/update/delete × Alpha's and Beta's rows.
--- Anyone signed in may create a team; only owners change a team or its membership; service clients read
--- their own team with a teams scope and never write.
+-- Nobody inserts teams or memberships directly (teams come from public.create_team(), memberships from it
+-- and from accepted invitations); only owners change a team or its membership; service clients read their
+-- own team with a teams scope and never write.
 select is(tests.matrix_case(a.actor, t.tbl, o.op, g.target), e.expected,
   format('%s: %s %s on %s gives %s', t.tbl, a.actor, o.op, g.target, e.expected))
 from (values ('anon'), ('outsider'), ('viewer_a'), ('editor_a'), ('owner_a'), ('editor_b'),
@@ -400,10 +409,7 @@ cross join lateral (select case
     when g.target = 'B' and a.actor in ('editor_b', 'svc_write_b') then 'ok'
     else 'filtered' end
   when a.actor = 'anon' then '42501'
-  when o.op = 'insert' then case
-    when t.tbl = 'teams' and a.actor in ('outsider', 'viewer_a', 'editor_a', 'owner_a', 'editor_b') then 'ok'
-    when t.tbl = 'team_members' and a.actor = 'owner_a' then 'ok'
-    else '42501' end
+  when o.op = 'insert' then '42501'
   else case when g.target = 'A' and a.actor = 'owner_a' then 'ok' else 'filtered' end
   end as expected) e
 where e.expected is not null
@@ -422,9 +428,14 @@ select is_empty($$select 1 from public.teams where id in (tests.fid('teams', 'A'
 select is_empty($$select 1 from public.team_members$$, 'a non-member sees no membership');
 select throws_ok(format($$insert into public.team_members (team_id, user_id, role) values (%L, %L, 'owner')$$,
   tests.fid('teams', 'A'), tests.get_supabase_uid('acc_outsider')), '42501', null, 'a non-member cannot add themself to a team');
-select isnt_empty($$insert into public.teams (name) values ('Outsider lab') returning id$$, 'a signed-in user can create a team and see it at once');
+select throws_ok($$insert into public.teams (name) values ('Outsider lab')$$, '42501', null,
+  'a signed-in user cannot insert a team directly');
+select isnt(public.create_team('Outsider lab'), null, 'a signed-in user creates a team through public.create_team()');
+select isnt_empty($$select 1 from public.teams where name = 'Outsider lab'$$, 'the new team is visible to its creator at once');
 select is((select role from public.team_members where user_id = tests.get_supabase_uid('acc_outsider')), 'owner',
   'the creator of a team becomes its owner');
+select is((select created_by from public.teams where name = 'Outsider lab'), tests.get_supabase_uid('acc_outsider'),
+  'the server records the caller as the team''s creator');
 select tests.clear_authentication();
 
 -- Acting as a team viewer
@@ -456,11 +467,15 @@ select tests.clear_authentication();
 
 -- Acting as a team owner
 select tests.act_as('owner_a', 'teams');
-select lives_ok(format($$insert into public.team_members (team_id, user_id, role) values (%L, %L, 'viewer')$$,
-  tests.fid('teams', 'A'), tests.get_supabase_uid('acc_outsider')), 'an owner adds a member');
+select throws_ok(format($$insert into public.team_members (team_id, user_id, role) values (%L, %L, 'viewer')$$,
+  tests.fid('teams', 'A'), tests.get_supabase_uid('acc_outsider')), '42501', null,
+  'an owner cannot put a user into the team (only the user''s accepted invitation does)');
+select throws_ok(format($$update public.team_members set user_id = %L where user_id = %L and team_id = %L$$,
+  tests.get_supabase_uid('acc_outsider'), tests.get_supabase_uid('acc_viewer_a'), tests.fid('teams', 'A')), '42501', null,
+  'an owner cannot re-point a membership at another user');
 select isnt_empty($$update public.team_members set role = 'editor' where user_id = tests.get_supabase_uid('acc_viewer_a') returning user_id$$,
   'an owner changes a member''s role');
-select isnt_empty($$delete from public.team_members where user_id = tests.get_supabase_uid('acc_outsider') and team_id = tests.fid('teams', 'A') returning user_id$$,
+select isnt_empty($$delete from public.team_members where user_id = tests.get_supabase_uid('acc_editor_a') and team_id = tests.fid('teams', 'A') returning user_id$$,
   'an owner removes a member');
 select throws_ok(format($$insert into public.team_members (team_id, user_id, role) values (%L, %L, 'viewer')$$,
   tests.fid('teams', 'B'), tests.get_supabase_uid('acc_outsider')), '42501', null, 'an owner of Alpha cannot add members to Beta');

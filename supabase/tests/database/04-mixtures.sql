@@ -15,8 +15,8 @@ order by t.tbl, e.op, e.actor, e.target;
 
 -- Cross-team use of private molecules
 select is(tests.matrix_case_sql('editor_a', 'mixtures', format($$insert into public.mixture_components (mixture_id, molecule_id, concentration, unit)
-  values (%L, %L, 1, 'M')$$, tests.fid('mixtures', 'A'), tests.fid('molecules', 'B'))), '23514',
-  'an Alpha mixture cannot use Beta''s private molecule (even by guessing its id)');
+  values (%L, %L, 1, 'M')$$, tests.fid('mixtures', 'A'), tests.fid('molecules', 'B'))), '42501',
+  'an Alpha mixture cannot use Beta''s private molecule (even by guessing its id: refused as if it did not exist)');
 select is(tests.matrix_case_sql('editor_a', 'mixtures', format($$insert into public.mixture_components (mixture_id, molecule_id, concentration, unit)
   values (%L, %L, 1, 'M')$$, tests.fid('mixtures', 'A'), tests.fid('molecules', 'A'))), 'ok',
   'an Alpha mixture may use Alpha''s private molecule');
