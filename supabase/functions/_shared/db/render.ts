@@ -22,6 +22,8 @@ import { type ApiRole, resetText, VALUE_SETTING } from "./session.ts";
 // deno-lint-ignore no-explicit-any
 type AnyQuery = any;
 
+const MAX_PLANS_PER_CALL_SITE = 64;
+
 /** A verified call site: the template's parts, and the qualified type name of each placeholder. */
 type Plan = { typeNames: string[]; types: number[] };
 
@@ -123,6 +125,8 @@ export class Renderer {
     }
     let byKey = this.plans.get(a.strings);
     if (!byKey) this.plans.set(a.strings, byKey = new Map());
+    // Inlined identifiers are part of the key: bound what one call site may hold, whatever callers pass.
+    if (byKey.size >= MAX_PLANS_PER_CALL_SITE) byKey.delete(byKey.keys().next().value!);
     byKey.set(`${role}|${a.key}`, plan);
     return plan;
   }
