@@ -4,10 +4,10 @@
 //   npm run seed:check             exit 1 if either file differs from what the data files give
 // Same input → same bytes: row ids are UUIDs derived from stable keys (name-based, version 5), rows are
 // written in data-file order, and every computed number is rounded to fixed digits in chemistry.mjs.
-import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { v5 as uuidv5 } from "uuid";
 import { loadVerifiedDataset } from "./chemistry.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -19,18 +19,10 @@ export const PATHS = {
 
 /** --- Deterministic ids --- */
 
-/** RFC 4122 name-based UUID (version 5, SHA-1). */
-export function uuidv5(name, namespace) {
-  const ns = Buffer.from(namespace.replace(/-/g, ""), "hex");
-  const h = createHash("sha1").update(ns).update(Buffer.from(name, "utf8")).digest();
-  h[6] = (h[6] & 0x0f) | 0x50;
-  h[8] = (h[8] & 0x3f) | 0x80;
-  const x = h.subarray(0, 16).toString("hex");
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
-}
-const URL_NAMESPACE = "6ba7b811-9dad-11d1-80b4-00c04fd430c8";
-export const SEED_NAMESPACE = uuidv5("https://cryoprotect.local/seed", URL_NAMESPACE);
-export const seedId = (key) => uuidv5(key, SEED_NAMESPACE);
+// Name-based UUIDs (RFC 9562 version 5) under a namespace of our own, itself named under the URL namespace:
+// a row's id is a function of its stable key, so regeneration never renumbers rows.
+const SEED_NAMESPACE = uuidv5("https://cryoprotect.local/seed", uuidv5.URL);
+const seedId = (key) => uuidv5(key, SEED_NAMESPACE);
 
 /** --- SQL literals --- */
 

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../../scripts/lib/config.mjs";
 import { casValid, checkDataset, computeStructure, DatasetError, loadVerifiedDataset, rdkit } from "../../scripts/seed/chemistry.mjs";
-import { generateSeedSql, PATHS, sqlString, staleOutputs, uuidv5 } from "../../scripts/seed/generate.mjs";
+import { generateSeedSql, PATHS, sqlString, staleOutputs } from "../../scripts/seed/generate.mjs";
 
 const readJson = (p) => JSON.parse(readFileSync(p, "utf8"));
 const reference = await loadVerifiedDataset(PATHS.reference);
@@ -231,10 +231,6 @@ test("loadVerifiedDataset throws a DatasetError listing every rejected record", 
 });
 
 /** --- Generation --- */
-
-test("uuidv5 matches the RFC 4122 name-based algorithm (Python's documented example)", () => {
-  assert.equal(uuidv5("python.org", "6ba7b810-9dad-11d1-80b4-00c04fd430c8"), "886313e1-3b8a-5372-9b90-0c9aee199e5d");
-});
 
 test("SQL strings are escaped", () => {
   assert.equal(sqlString("2,2'-oxydiethanol"), "'2,2''-oxydiethanol'");
