@@ -2,15 +2,19 @@
 // Writes supabase/seed.sql from the checked-in data files:
 //   npm run seed:generate          regenerate both files
 //   npm run seed:check             exit 1 if either file differs from what the data files give
-// Same input → same bytes: row ids are UUIDs derived from stable keys (name-based, version 5), rows are
-// written in data-file order, and every computed number is rounded to fixed digits in chemistry.mjs.
+// The data files are parsed with their zod schemas (schema.mjs) and checked record by record (verify.mjs)
+// before a line is written. Same input → same bytes: row ids are UUIDs derived from stable keys
+// (name-based, version 5), rows are written in data-file order, and every computed number is rounded to
+// fixed digits (scripts/chemistry/structure.mjs).
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { v5 as uuidv5 } from "uuid";
-import { loadVerifiedDataset } from "./chemistry.mjs";
+import { DemoFile, ReferenceFile } from "./schema.mjs";
+import { loadVerifiedDataset } from "./verify.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+/** The data files and the generated output. */
 export const PATHS = {
   reference: join(ROOT, "scripts/seed/cpas.json"),
   demo: join(ROOT, "scripts/seed/demo.json"),
@@ -74,12 +78,13 @@ function usersBlock(users) {
 }
 
 /**
- * Builds the whole seed.sql text from the verified data sets. Throws DatasetError (naming every rejected
- * record) if a data file does not pass the checks.
+ * Builds the whole seed.sql text from the verified data sets: returns { sql, counts (rows per table),
+ * summary (header lines) }. Throws SeedFileError (a file does not fit its schema) or DatasetError (naming
+ * every rejected record).
  */
 export async function generateSeedSql(paths = PATHS) {
-  const ref = await loadVerifiedDataset(paths.reference);
-  const demo = await loadVerifiedDataset(paths.demo, { reference: ref });
+  const ref = await loadVerifiedDataset(paths.reference, ReferenceFile);
+  const demo = await loadVerifiedDataset(paths.demo, DemoFile, { reference: ref });
 
   const users = new Map(demo.users.map((u) => [u.key, u]));
   const teams = new Map(demo.teams.map((t) => [t.key, { ...t, id: seedId(`team:${t.key}`) }]));
@@ -96,15 +101,13 @@ export async function generateSeedSql(paths = PATHS) {
     return u;
   };
   const owner = (rec) => (rec.team
-    ? { team: sqlUuid(teams.get(rec.team).id), visibility: "'team'", createdBy: sqlUuid(users.get(rec.created_by)?.id) }
+    ? { team: sqlUuid(teams.get(rec.team).id), visibility: "'team'", createdBy: sqlUuid(users.get(rec.created_by).id) }
     : { team: "null", visibility: "'public'", createdBy: "null" });
 
   const profiles = demo.users.map((u) => [sqlUuid(u.id), sqlString(u.display_name)]);
   const teamRows = [...teams.values()].map((t) => [sqlUuid(id(`team:${t.key}`)), sqlString(t.name)]);
-  const memberRows = [...teams.values()].flatMap((t) => t.members.map((m) => {
-    if (!users.has(m.user)) throw new Error(`team ${t.key}: unknown user ${m.user}`);
-    return [sqlUuid(t.id), sqlUuid(users.get(m.user).id), sqlString(m.role)];
-  }));
+  const memberRows = [...teams.values()].flatMap((t) => t.members.map((m) =>
+    [sqlUuid(t.id), sqlUuid(users.get(m.user).id), sqlString(m.role)]));
   const typeRows = ref.propertyTypes.map((t) => [sqlUuid(id(`property_type:${t.code}`)), sqlString(t.code),
     sqlString(t.name), sqlString(t.canonical_unit), sqlString(t.value_kind), sqlString(t.description)]);
 
@@ -221,6 +224,7 @@ export async function generateSeedSql(paths = PATHS) {
     "    perform private.refresh_catalogue_view(v)",
     "    from unnest(array['molecule_property_summary', 'mixture_composition_summary', 'catalogue_counts']) as v;",
     "  end if;",
+
     "end",
     `${DOLLAR_TAG};`,
     "",

@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { ROOT, stackConfig } from "../../scripts/lib/config.mjs";
 import { pgBin } from "../../scripts/lib/proc.mjs";
 import { generateSeedSql } from "../../scripts/seed/generate.mjs";
-import { loadVerifiedDataset } from "../../scripts/seed/chemistry.mjs";
+import { DemoFile, ReferenceFile } from "../../scripts/seed/schema.mjs";
+import { loadVerifiedDataset } from "../../scripts/seed/verify.mjs";
 
 const c = stackConfig("test");
 const PSQL = pgBin("psql");
@@ -51,8 +52,8 @@ let demo;
 before(async () => {
   if (skip) return;
   seed = await generateSeedSql();
-  ref = await loadVerifiedDataset(join(ROOT, "scripts/seed/cpas.json"));
-  demo = await loadVerifiedDataset(join(ROOT, "scripts/seed/demo.json"), { reference: ref });
+  ref = await loadVerifiedDataset(join(ROOT, "scripts/seed/cpas.json"), ReferenceFile);
+  demo = await loadVerifiedDataset(join(ROOT, "scripts/seed/demo.json"), DemoFile, { reference: ref });
 });
 
 after(() => {
