@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Writes supabase/seed.sql from the checked-in data files:
-//   npm run seed:generate          regenerate both files
-//   npm run seed:check             exit 1 if either file differs from what the data files give
+//   npm run seed:generate          regenerate supabase/seed.sql
+//   npm run seed:check             exit 1 if supabase/seed.sql differs from what the data files give
 // The data files are parsed with their zod schemas (schema.mjs) and checked record by record (verify.mjs)
 // before a line is written. Same input → same bytes: row ids are UUIDs derived from stable keys
 // (name-based, version 5), rows are written in data-file order, and every computed number is rounded to
@@ -9,6 +9,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { v5 as uuidv5 } from "uuid";
 import { DemoFile, ReferenceFile } from "./schema.mjs";
 import { loadVerifiedDataset } from "./verify.mjs";
@@ -18,7 +19,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const PATHS = {
   reference: join(ROOT, "scripts/seed/cpas.json"),
   demo: join(ROOT, "scripts/seed/demo.json"),
-  outputs: [join(ROOT, "supabase/seed.sql")],
+  output: join(ROOT, "supabase/seed.sql"),
 };
 
 /** --- Deterministic ids --- */
@@ -60,20 +61,16 @@ function insert(table, columns, rows, conflict = "") {
 
 /** --- The seed --- */
 
-const CONTRACT_TABLES = ["public.profiles", "public.teams", "public.team_members", "public.property_types",
-  "public.molecules", "public.molecule_identifiers", "public.molecular_properties", "public.mixtures",
-  "public.mixture_components"];
-
 function usersBlock(users) {
   const width = Math.max(...users.map((u) => u.email.length)) + 3;
-  const rows = users.map((u) => `  ('${u.id}', 'authenticated', 'authenticated', ${`${sqlString(u.email)},`.padEnd(width)} now(), ` +
+  const rows = users.map((u) => `    ('${u.id}', 'authenticated', 'authenticated', ${`${sqlString(u.email)},`.padEnd(width)} now(), ` +
     `'{"provider":"email","providers":["email"]}', ${sqlString(JSON.stringify({ full_name: u.display_name }))})`);
   return [
-    "-- Demo users, as Supabase Auth would have created them (confirmed email sign-ups).",
-    "insert into auth.users (id, aud, role, email, email_confirmed_at, raw_app_meta_data, raw_user_meta_data)",
-    "values",
+    "  -- Demo users, as Supabase Auth would have created them (confirmed email sign-ups).",
+    "  insert into auth.users (id, aud, role, email, email_confirmed_at, raw_app_meta_data, raw_user_meta_data)",
+    "  values",
     rows.join(",\n"),
-    "on conflict (id) do nothing;",
+    "  on conflict (id) do nothing;",
   ].join("\n");
 }
 
@@ -176,24 +173,11 @@ export async function generateSeedSql(paths = PATHS) {
     "-- U unverified (recalled, not yet checked): seed data only. Identifiers and descriptors computed by RDKit.",
     ...summary.map((s) => `-- ${s}`),
     "-- Local demo data. Never applied to hosted projects by `db push` (only with --include-seed).",
-    usersBlock(demo.users),
-    "",
-    "-- Everything else needs the data-model tables. Without any of them (a checkout whose schema migrations",
-    "-- have not landed) the block only warns, so the demo users above still load; with some but not all of",
-    "-- them it fails, because a half-migrated schema must not be half-seeded. PL/pgSQL plans each statement",
-    "-- when it first runs, so the inserts below are never parsed against missing tables.",
+    "-- One statement, so that every client (psql with or without -1, the Supabase CLI, an SQL editor) loads",
+    "-- all of it or nothing. It needs the schema of supabase/migrations: a missing table fails it, naming the table.",
     `do ${DOLLAR_TAG}`,
-    "declare",
-    "  missing text[];",
     "begin",
-    `  select array_agg(t order by t) into missing from unnest(array[${CONTRACT_TABLES.map((t) => `'${t}'`).join(", ")}]) as t`,
-    "  where to_regclass(t) is null;",
-    `  if cardinality(missing) = ${CONTRACT_TABLES.length} then`,
-    "    raise warning 'seed: the data-model tables do not exist yet; only the demo users were seeded';",
-    "    return;",
-    "  elsif missing is not null then",
-    "    raise exception 'seed: data-model tables missing: %', array_to_string(missing, ', ');",
-    "  end if;",
+    usersBlock(demo.users),
     "",
     "  -- Profiles may already exist if a trigger on auth.users creates them.",
     insert("public.profiles", ["id", "display_name"], profiles,
@@ -220,11 +204,8 @@ export async function generateSeedSql(paths = PATHS) {
       "visibility"], compRows),
     "",
     "  -- Fill the catalogue views now instead of at their next scheduled refresh.",
-    "  if to_regprocedure('private.refresh_catalogue_view(text)') is not null then",
-    "    perform private.refresh_catalogue_view(v)",
-    "    from unnest(array['molecule_property_summary', 'mixture_composition_summary', 'catalogue_counts']) as v;",
-    "  end if;",
-
+    "  perform private.refresh_catalogue_view(v)",
+    "  from unnest(array['molecule_property_summary', 'mixture_composition_summary', 'catalogue_counts']) as v;",
     "end",
     `${DOLLAR_TAG};`,
     "",
@@ -244,31 +225,33 @@ export async function generateSeedSql(paths = PATHS) {
 
 /** --- CLI --- */
 
-/** The output files whose bytes differ from `sql` (missing files count as stale). */
-export function staleOutputs(sql, outputs = PATHS.outputs) {
-  return outputs.filter((p) => !existsSync(p) || readFileSync(p, "utf8") !== sql);
+/** True when the file at `path` is missing or its bytes differ from `sql`. */
+export function isStale(sql, path = PATHS.output) {
+  return !existsSync(path) || readFileSync(path, "utf8") !== sql;
 }
 
 async function main() {
-  const check = process.argv.includes("--check");
+  const { values } = parseArgs({ options: { check: { type: "boolean", default: false } } });
   const { sql, summary } = await generateSeedSql();
-  const rel = (ps) => ps.map((p) => p.slice(ROOT.length + 1)).join(" and ");
-  if (check) {
-    const stale = staleOutputs(sql);
-    if (stale.length) {
-      console.error(`stale: ${rel(stale)} differ(s) from what scripts/seed/*.json give; run npm run seed:generate`);
+  const out = PATHS.output.slice(ROOT.length + 1);
+  if (values.check) {
+    if (isStale(sql)) {
+      console.error(`stale: ${out} differs from what scripts/seed/*.json give; run npm run seed:generate`);
       process.exit(1);
     }
-    console.log(`up to date: ${rel(PATHS.outputs)}`);
+    console.log(`up to date: ${out}`);
     return;
   }
-  for (const p of PATHS.outputs) writeFileSync(p, sql);
-  console.log(`wrote ${rel(PATHS.outputs)}\n${summary.join("\n")}`);
+  writeFileSync(PATHS.output, sql);
+  console.log(`wrote ${out}\n${summary.join("\n")}`);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main().catch((e) => {
-    console.error(e.name === "DatasetError" ? `seed data rejected: ${e.message}` : e.stack);
+    // A bad data file or option is the user's to fix and its message says where; anything else is a bug.
+    if (["DatasetError", "SeedFileError"].includes(e.name)) console.error(`seed data rejected: ${e.message}`);
+    else if (e.code?.startsWith("ERR_PARSE_ARGS")) console.error(`${e.message}\nusage: generate.mjs [--check]`);
+    else console.error(e.stack);
     process.exit(1);
   });
 }
