@@ -75,8 +75,8 @@ function usersBlock(users) {
 }
 
 /**
- * Builds the whole seed.sql text from the verified data sets: returns { sql, counts (rows per table),
- * summary (header lines) }. Throws SeedFileError (a file does not fit its schema) or DatasetError (naming
+ * Builds the whole seed.sql text from the verified data sets: returns { sql, counts (rows the seed inserts,
+ * by table name), summary (header lines) }. Throws SeedFileError (a file does not fit its schema) or DatasetError (naming
  * every rejected record).
  */
 export async function generateSeedSql(paths = PATHS) {
@@ -214,10 +214,11 @@ export async function generateSeedSql(paths = PATHS) {
   return {
     sql,
     counts: {
-      publicMolecules: ref.molecules.length, teamMolecules: demo.molecules.length,
-      publicMixtures: ref.mixtures.length, teamMixtures: demo.mixtures.length,
-      components: compRows.length, properties: propRows.length, identifiers: identRows.length,
-      propertyTypes: typeRows.length, teams: teamRows.length, members: memberRows.length, profiles: profiles.length,
+      "auth.users": demo.users.length, "public.profiles": profiles.length, "public.teams": teamRows.length,
+      "public.team_members": memberRows.length, "public.property_types": typeRows.length,
+      "public.molecules": molRows.length, "public.molecule_identifiers": identRows.length,
+      "public.molecular_properties": propRows.length, "public.mixtures": mixRows.length,
+      "public.mixture_components": compRows.length,
     },
     summary,
   };

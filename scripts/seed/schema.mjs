@@ -9,7 +9,7 @@ import { casValid, INCHIKEY_RE } from "../chemistry/identifiers.mjs";
 
 /** --- Vocabularies (the data model's check constraints) --- */
 
-export const Confidence = z.enum(["V", "V2", "C", "U"]);
+const Confidence = z.enum(["V", "V2", "C", "U"]);
 const Qualifier = z.enum(["=", "<", "<=", ">", ">=", "~"]);
 const Unit = z.enum(UNITS);
 const Role = z.enum(["penetrating", "non_penetrating", "carrier"]);

@@ -27,8 +27,7 @@ function rejection(what, rec, field, rule, message, given, computed) {
   const label = `${what} ${rec.key} (${rec.name})`;
   const gc = given !== undefined || computed !== undefined
     ? `: given ${JSON.stringify(given)}, computed ${JSON.stringify(computed)}` : "";
-  return { record: rec.key, name: rec.name, kind: what, field, rule, given, computed,
-    message: `${label}: ${field}: ${message}${gc}` };
+  return { record: rec.key, field, rule, given, computed, message: `${label}: ${field}: ${message}${gc}` };
 }
 
 const near = (a, b, tol) => Math.abs(a - b) <= Math.max(tol.abs, tol.rel * Math.abs(b));
@@ -140,7 +139,7 @@ function checkMixture(rec, { molecules, reference }) {
 /**
  * Checks a whole data set (records as schema.mjs gives them; demo records carry a `team`). Returns
  * { propertyTypes, molecules, mixtures, rejections } and never throws for bad records. Each rejection is
- * { record, name, kind, field, rule, given?, computed?, message }, the message naming record and field.
+ * { record, field, rule, given?, computed?, message }, the message naming record and field.
  * `reference`: an already verified data set whose molecules may be used and whose structures and named
  * mixtures must not be contradicted.
  */
