@@ -118,7 +118,7 @@ export const ReferenceFile = z.strictObject({
 /** scripts/seed/demo.json: demo users, their teams, and each team's private records. */
 export const DemoFile = z.strictObject({
   about: Text,
-  users: z.array(z.strictObject({ key: Key, id: z.guid(), email: z.email(), display_name: Text })).min(1),
+  users: z.array(z.strictObject({ key: Key, id: z.uuid(), email: z.email(), display_name: Text })).min(1),
   teams: z.array(z.strictObject({
     key: Key,
     name: Text,

@@ -338,7 +338,7 @@ test("demo records must name users, teams and creators that exist, and users car
   data.mixtures[0].created_by = "bob";
   const e = schemaError(data, DemoFile);
   for (const re of [
-    /users\[0\]\.id \(record alice\): Invalid GUID/,
+    /users\[0\]\.id \(record alice\): Invalid UUID/,
     /users\[1\]\.email \(record bob\): Invalid email/,
     /teams\[0\]\.members\[2\]\.user \(record alpha\): unknown user mallory/,
     /molecules\[0\]\.team \(record ectoine\): unknown team gamma/,
