@@ -33,6 +33,10 @@ const seedId = (key) => uuidv5(key, SEED_NAMESPACE);
 
 const DOLLAR_TAG = "$cryo_seed$";
 
+/**
+ * `s` as an SQL string literal for the seed's dollar-quoted block (null and undefined → `null`). Throws for a
+ * NUL byte (Postgres text cannot hold one) or the block's own dollar-quote tag (it would end the block).
+ */
 export function sqlString(s) {
   if (s === null || s === undefined) return "null";
   const str = String(s);
@@ -76,8 +80,8 @@ function usersBlock(users) {
 
 /**
  * Builds the whole seed.sql text from the verified data sets: returns { sql, counts (rows the seed inserts,
- * by table name), summary (header lines) }. Throws SeedFileError (a file does not fit its schema) or DatasetError (naming
- * every rejected record).
+ * by table name), summary (header lines) }. Throws SeedFileError (a file does not fit its schema) or
+ * DatasetError (naming every rejected record).
  */
 export async function generateSeedSql(paths = PATHS) {
   const ref = await loadVerifiedDataset(paths.reference, ReferenceFile);
