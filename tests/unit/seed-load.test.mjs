@@ -2,11 +2,14 @@
 // from the platform emulation and supabase/migrations: as `postgres` (the role the seed runs as), inside a
 // transaction that empties the seeded tables first and is always rolled back, so the stack keeps its data.
 // (A separate database cannot carry the real schema: pg_cron, which the migrations schedule jobs with,
-// lives only in the database named by cron.database_name.) Skips, saying why, when no test stack is running
-// (`npm test` always has one).
+// lives only in the database named by cron.database_name.) A throwaway database without the schema shows
+// the seed fails loudly there, through the Supabase CLI too. Skips, saying why, when no test stack is
+// running (`npm test` always has one).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
 import { ROOT, stackConfig } from "../../scripts/lib/config.mjs";
@@ -119,15 +122,29 @@ test("a table missing from the schema fails the seed, naming the table, and noth
   });
 });
 
-test("in a database without the schema the seed fails at its first statement", { skip }, async () => {
+test("in a database without the schema the seed fails at its first statement, sent as psql sends it and as the CLI splits it", { skip }, async () => {
   const name = `seedcheck_bare_${process.pid}`;
   await db.unsafe(`create database ${name}`);
-  const bare = connect(c.dbUrl.replace(/\/postgres$/, `/${name}`));
+  const url = c.dbUrl.replace(/\/postgres$/, `/${name}`);
+  const bare = connect(url);
+  const dir = mkdtempSync(join(tmpdir(), "seed-cli-"));
   try {
     const err = await loadSeed(bare).then(() => null, (e) => e);
     assert.equal(err?.code, "42P01", `undefined_table, got ${err}`);
     assert.match(err.message, /relation "auth\.users" does not exist/);
+    // The Supabase CLI splits seed.sql with its own parser (db reset, db push --include-seed): it must hand
+    // Postgres the seed whole, so the same error comes back, not a syntax error from a statement cut in two.
+    mkdirSync(join(dir, "supabase/migrations"), { recursive: true });
+    copyFileSync(join(ROOT, "supabase/config.toml"), join(dir, "supabase/config.toml"));
+    copyFileSync(join(ROOT, "supabase/seed.sql"), join(dir, "supabase/seed.sql"));
+    const r = spawnSync(join(ROOT, "node_modules/.bin/supabase"), ["db", "reset", "--db-url", `${url}?sslmode=disable`, "--yes", "--workdir", dir],
+      { encoding: "utf8", timeout: 120_000, env: { ...process.env, SUPABASE_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" } });
+    const out = `${r.stdout}${r.stderr}`;
+    assert.notEqual(r.status, 0, "the CLI reports the failure");
+    assert.match(out, /Seeding data from supabase\/seed\.sql/);
+    assert.match(out, /relation "auth\.users" does not exist \(SQLSTATE 42P01\)/);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
     await bare.end();
     await db.unsafe(`drop database if exists ${name} with (force)`);
   }
