@@ -55,7 +55,7 @@ function sqlNumber(n) {
 }
 
 const sqlTextArray = (xs) => (xs?.length ? `array[${xs.map(sqlString).join(", ")}]::text[]` : "'{}'::text[]");
-const sqlUuid = (u) => (u ? `'${u}'` : "null");
+const sqlUuid = (u) => `'${u}'`;
 
 function insert(table, columns, rows, conflict = "") {
   if (!rows.length) return "";
