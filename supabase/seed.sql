@@ -7,32 +7,19 @@
 -- public mixtures 8 (V 4, V2 3, C 0, U 1), team mixtures 4
 -- molecular properties 21 (V 14, V2 1, C 0, U 6), property types 11, identifiers 33
 -- Local demo data. Never applied to hosted projects by `db push` (only with --include-seed).
--- Demo users, as Supabase Auth would have created them (confirmed email sign-ups).
-insert into auth.users (id, aud, role, email, email_confirmed_at, raw_app_meta_data, raw_user_meta_data)
-values
-  ('a11ce000-0000-4000-8000-000000000001', 'authenticated', 'authenticated', 'alice@example.org', now(), '{"provider":"email","providers":["email"]}', '{"full_name":"Alice (demo)"}'),
-  ('b0b00000-0000-4000-8000-000000000002', 'authenticated', 'authenticated', 'bob@example.org',   now(), '{"provider":"email","providers":["email"]}', '{"full_name":"Bob (demo)"}'),
-  ('ca201000-0000-4000-8000-000000000003', 'authenticated', 'authenticated', 'carol@example.org', now(), '{"provider":"email","providers":["email"]}', '{"full_name":"Carol (demo)"}'),
-  ('da7e0000-0000-4000-8000-000000000004', 'authenticated', 'authenticated', 'dave@example.org',  now(), '{"provider":"email","providers":["email"]}', '{"full_name":"Dave (demo)"}'),
-  ('e7140000-0000-4000-8000-000000000005', 'authenticated', 'authenticated', 'erin@example.org',  now(), '{"provider":"email","providers":["email"]}', '{"full_name":"Erin (demo)"}')
-on conflict (id) do nothing;
-
--- Everything else needs the data-model tables. Without any of them (a checkout whose schema migrations
--- have not landed) the block only warns, so the demo users above still load; with some but not all of
--- them it fails, because a half-migrated schema must not be half-seeded. PL/pgSQL plans each statement
--- when it first runs, so the inserts below are never parsed against missing tables.
+-- One statement, so that every client (psql with or without -1, the Supabase CLI, an SQL editor) loads
+-- all of it or nothing. It needs the schema of supabase/migrations: a missing table fails it, naming the table.
 do $cryo_seed$
-declare
-  missing text[];
 begin
-  select array_agg(t order by t) into missing from unnest(array['public.profiles', 'public.teams', 'public.team_members', 'public.property_types', 'public.molecules', 'public.molecule_identifiers', 'public.molecular_properties', 'public.mixtures', 'public.mixture_components']) as t
-  where to_regclass(t) is null;
-  if cardinality(missing) = 9 then
-    raise warning 'seed: the data-model tables do not exist yet; only the demo users were seeded';
-    return;
-  elsif missing is not null then
-    raise exception 'seed: data-model tables missing: %', array_to_string(missing, ', ');
-  end if;
+  -- Demo users, as Supabase Auth would have created them (confirmed email sign-ups).
+  insert into auth.users (id, aud, role, email, email_confirmed_at, raw_app_meta_data, raw_user_meta_data)
+  values
+    ('a11ce000-0000-4000-8000-000000000001', 'authenticated', 'authenticated', 'alice@example.org', now(), '{"provider":"email","providers":["email"]}', '{"full_name":"Alice (demo)"}'),
+    ('b0b00000-0000-4000-8000-000000000002', 'authenticated', 'authenticated', 'bob@example.org',   now(), '{"provider":"email","providers":["email"]}', '{"full_name":"Bob (demo)"}'),
+    ('ca201000-0000-4000-8000-000000000003', 'authenticated', 'authenticated', 'carol@example.org', now(), '{"provider":"email","providers":["email"]}', '{"full_name":"Carol (demo)"}'),
+    ('da7e0000-0000-4000-8000-000000000004', 'authenticated', 'authenticated', 'dave@example.org',  now(), '{"provider":"email","providers":["email"]}', '{"full_name":"Dave (demo)"}'),
+    ('e7140000-0000-4000-8000-000000000005', 'authenticated', 'authenticated', 'erin@example.org',  now(), '{"provider":"email","providers":["email"]}', '{"full_name":"Erin (demo)"}')
+  on conflict (id) do nothing;
 
   -- Profiles may already exist if a trigger on auth.users creates them.
   insert into public.profiles (id, display_name)
@@ -221,9 +208,7 @@ begin
 
 
   -- Fill the catalogue views now instead of at their next scheduled refresh.
-  if to_regprocedure('private.refresh_catalogue_view(text)') is not null then
-    perform private.refresh_catalogue_view(v)
-    from unnest(array['molecule_property_summary', 'mixture_composition_summary', 'catalogue_counts']) as v;
-  end if;
+  perform private.refresh_catalogue_view(v)
+  from unnest(array['molecule_property_summary', 'mixture_composition_summary', 'catalogue_counts']) as v;
 end
 $cryo_seed$;

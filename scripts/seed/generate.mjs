@@ -1,41 +1,42 @@
 #!/usr/bin/env node
 // Writes supabase/seed.sql from the checked-in data files:
-//   npm run seed:generate          regenerate both files
-//   npm run seed:check             exit 1 if either file differs from what the data files give
-// Same input → same bytes: row ids are UUIDs derived from stable keys (name-based, version 5), rows are
-// written in data-file order, and every computed number is rounded to fixed digits in chemistry.mjs.
-import { createHash } from "node:crypto";
+//   npm run seed:generate          regenerate supabase/seed.sql
+//   npm run seed:check             exit 1 if supabase/seed.sql differs from what the data files give
+// The data files are parsed with their zod schemas (schema.mjs) and checked record by record (verify.mjs)
+// before a line is written. Same input → same bytes: row ids are UUIDs derived from stable keys
+// (name-based, version 5), rows are written in data-file order, and every computed number is rounded to
+// fixed digits (scripts/chemistry/structure.mjs).
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadVerifiedDataset } from "./chemistry.mjs";
+import { parseArgs } from "node:util";
+import { v5 as uuidv5 } from "uuid";
+import { DemoFile, ReferenceFile } from "./schema.mjs";
+import { loadVerifiedDataset } from "./verify.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+/** The data files and the generated output. */
 export const PATHS = {
   reference: join(ROOT, "scripts/seed/cpas.json"),
   demo: join(ROOT, "scripts/seed/demo.json"),
-  outputs: [join(ROOT, "supabase/seed.sql")],
+  output: join(ROOT, "supabase/seed.sql"),
 };
 
 /** --- Deterministic ids --- */
 
-/** RFC 4122 name-based UUID (version 5, SHA-1). */
-export function uuidv5(name, namespace) {
-  const ns = Buffer.from(namespace.replace(/-/g, ""), "hex");
-  const h = createHash("sha1").update(ns).update(Buffer.from(name, "utf8")).digest();
-  h[6] = (h[6] & 0x0f) | 0x50;
-  h[8] = (h[8] & 0x3f) | 0x80;
-  const x = h.subarray(0, 16).toString("hex");
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
-}
-const URL_NAMESPACE = "6ba7b811-9dad-11d1-80b4-00c04fd430c8";
-export const SEED_NAMESPACE = uuidv5("https://cryoprotect.local/seed", URL_NAMESPACE);
-export const seedId = (key) => uuidv5(key, SEED_NAMESPACE);
+// Name-based UUIDs (RFC 9562 version 5) under a namespace of our own, itself named under the URL namespace:
+// a row's id is a function of its stable key, so regeneration never renumbers rows.
+const SEED_NAMESPACE = uuidv5("https://cryoprotect.local/seed", uuidv5.URL);
+const seedId = (key) => uuidv5(key, SEED_NAMESPACE);
 
 /** --- SQL literals --- */
 
 const DOLLAR_TAG = "$cryo_seed$";
 
+/**
+ * `s` as an SQL string literal for the seed's dollar-quoted block (null and undefined → `null`). Throws for a
+ * NUL byte (Postgres text cannot hold one) or the block's own dollar-quote tag (it would end the block).
+ */
 export function sqlString(s) {
   if (s === null || s === undefined) return "null";
   const str = String(s);
@@ -54,7 +55,7 @@ function sqlNumber(n) {
 }
 
 const sqlTextArray = (xs) => (xs?.length ? `array[${xs.map(sqlString).join(", ")}]::text[]` : "'{}'::text[]");
-const sqlUuid = (u) => (u ? `'${u}'` : "null");
+const sqlUuid = (u) => `'${u}'`;
 
 function insert(table, columns, rows, conflict = "") {
   if (!rows.length) return "";
@@ -64,30 +65,27 @@ function insert(table, columns, rows, conflict = "") {
 
 /** --- The seed --- */
 
-const CONTRACT_TABLES = ["public.profiles", "public.teams", "public.team_members", "public.property_types",
-  "public.molecules", "public.molecule_identifiers", "public.molecular_properties", "public.mixtures",
-  "public.mixture_components"];
-
 function usersBlock(users) {
   const width = Math.max(...users.map((u) => u.email.length)) + 3;
-  const rows = users.map((u) => `  ('${u.id}', 'authenticated', 'authenticated', ${`${sqlString(u.email)},`.padEnd(width)} now(), ` +
+  const rows = users.map((u) => `    ('${u.id}', 'authenticated', 'authenticated', ${`${sqlString(u.email)},`.padEnd(width)} now(), ` +
     `'{"provider":"email","providers":["email"]}', ${sqlString(JSON.stringify({ full_name: u.display_name }))})`);
   return [
-    "-- Demo users, as Supabase Auth would have created them (confirmed email sign-ups).",
-    "insert into auth.users (id, aud, role, email, email_confirmed_at, raw_app_meta_data, raw_user_meta_data)",
-    "values",
+    "  -- Demo users, as Supabase Auth would have created them (confirmed email sign-ups).",
+    "  insert into auth.users (id, aud, role, email, email_confirmed_at, raw_app_meta_data, raw_user_meta_data)",
+    "  values",
     rows.join(",\n"),
-    "on conflict (id) do nothing;",
+    "  on conflict (id) do nothing;",
   ].join("\n");
 }
 
 /**
- * Builds the whole seed.sql text from the verified data sets. Throws DatasetError (naming every rejected
- * record) if a data file does not pass the checks.
+ * Builds the whole seed.sql text from the verified data sets: returns { sql, counts (rows the seed inserts,
+ * by table name), summary (header lines) }. Throws SeedFileError (a file does not fit its schema) or
+ * DatasetError (naming every rejected record).
  */
 export async function generateSeedSql(paths = PATHS) {
-  const ref = await loadVerifiedDataset(paths.reference);
-  const demo = await loadVerifiedDataset(paths.demo, { reference: ref });
+  const ref = await loadVerifiedDataset(paths.reference, ReferenceFile);
+  const demo = await loadVerifiedDataset(paths.demo, DemoFile, { reference: ref });
 
   const users = new Map(demo.users.map((u) => [u.key, u]));
   const teams = new Map(demo.teams.map((t) => [t.key, { ...t, id: seedId(`team:${t.key}`) }]));
@@ -104,15 +102,13 @@ export async function generateSeedSql(paths = PATHS) {
     return u;
   };
   const owner = (rec) => (rec.team
-    ? { team: sqlUuid(teams.get(rec.team).id), visibility: "'team'", createdBy: sqlUuid(users.get(rec.created_by)?.id) }
+    ? { team: sqlUuid(teams.get(rec.team).id), visibility: "'team'", createdBy: sqlUuid(users.get(rec.created_by).id) }
     : { team: "null", visibility: "'public'", createdBy: "null" });
 
   const profiles = demo.users.map((u) => [sqlUuid(u.id), sqlString(u.display_name)]);
   const teamRows = [...teams.values()].map((t) => [sqlUuid(id(`team:${t.key}`)), sqlString(t.name)]);
-  const memberRows = [...teams.values()].flatMap((t) => t.members.map((m) => {
-    if (!users.has(m.user)) throw new Error(`team ${t.key}: unknown user ${m.user}`);
-    return [sqlUuid(t.id), sqlUuid(users.get(m.user).id), sqlString(m.role)];
-  }));
+  const memberRows = [...teams.values()].flatMap((t) => t.members.map((m) =>
+    [sqlUuid(t.id), sqlUuid(users.get(m.user).id), sqlString(m.role)]));
   const typeRows = ref.propertyTypes.map((t) => [sqlUuid(id(`property_type:${t.code}`)), sqlString(t.code),
     sqlString(t.name), sqlString(t.canonical_unit), sqlString(t.value_kind), sqlString(t.description)]);
 
@@ -181,24 +177,11 @@ export async function generateSeedSql(paths = PATHS) {
     "-- U unverified (recalled, not yet checked): seed data only. Identifiers and descriptors computed by RDKit.",
     ...summary.map((s) => `-- ${s}`),
     "-- Local demo data. Never applied to hosted projects by `db push` (only with --include-seed).",
-    usersBlock(demo.users),
-    "",
-    "-- Everything else needs the data-model tables. Without any of them (a checkout whose schema migrations",
-    "-- have not landed) the block only warns, so the demo users above still load; with some but not all of",
-    "-- them it fails, because a half-migrated schema must not be half-seeded. PL/pgSQL plans each statement",
-    "-- when it first runs, so the inserts below are never parsed against missing tables.",
+    "-- One statement, so that every client (psql with or without -1, the Supabase CLI, an SQL editor) loads",
+    "-- all of it or nothing. It needs the schema of supabase/migrations: a missing table fails it, naming the table.",
     `do ${DOLLAR_TAG}`,
-    "declare",
-    "  missing text[];",
     "begin",
-    `  select array_agg(t order by t) into missing from unnest(array[${CONTRACT_TABLES.map((t) => `'${t}'`).join(", ")}]) as t`,
-    "  where to_regclass(t) is null;",
-    `  if cardinality(missing) = ${CONTRACT_TABLES.length} then`,
-    "    raise warning 'seed: the data-model tables do not exist yet; only the demo users were seeded';",
-    "    return;",
-    "  elsif missing is not null then",
-    "    raise exception 'seed: data-model tables missing: %', array_to_string(missing, ', ');",
-    "  end if;",
+    usersBlock(demo.users),
     "",
     "  -- Profiles may already exist if a trigger on auth.users creates them.",
     insert("public.profiles", ["id", "display_name"], profiles,
@@ -225,10 +208,8 @@ export async function generateSeedSql(paths = PATHS) {
       "visibility"], compRows),
     "",
     "  -- Fill the catalogue views now instead of at their next scheduled refresh.",
-    "  if to_regprocedure('private.refresh_catalogue_view(text)') is not null then",
-    "    perform private.refresh_catalogue_view(v)",
-    "    from unnest(array['molecule_property_summary', 'mixture_composition_summary', 'catalogue_counts']) as v;",
-    "  end if;",
+    "  perform private.refresh_catalogue_view(v)",
+    "  from unnest(array['molecule_property_summary', 'mixture_composition_summary', 'catalogue_counts']) as v;",
     "end",
     `${DOLLAR_TAG};`,
     "",
@@ -237,10 +218,11 @@ export async function generateSeedSql(paths = PATHS) {
   return {
     sql,
     counts: {
-      publicMolecules: ref.molecules.length, teamMolecules: demo.molecules.length,
-      publicMixtures: ref.mixtures.length, teamMixtures: demo.mixtures.length,
-      components: compRows.length, properties: propRows.length, identifiers: identRows.length,
-      propertyTypes: typeRows.length, teams: teamRows.length, members: memberRows.length, profiles: profiles.length,
+      "auth.users": demo.users.length, "public.profiles": profiles.length, "public.teams": teamRows.length,
+      "public.team_members": memberRows.length, "public.property_types": typeRows.length,
+      "public.molecules": molRows.length, "public.molecule_identifiers": identRows.length,
+      "public.molecular_properties": propRows.length, "public.mixtures": mixRows.length,
+      "public.mixture_components": compRows.length,
     },
     summary,
   };
@@ -248,31 +230,33 @@ export async function generateSeedSql(paths = PATHS) {
 
 /** --- CLI --- */
 
-/** The output files whose bytes differ from `sql` (missing files count as stale). */
-export function staleOutputs(sql, outputs = PATHS.outputs) {
-  return outputs.filter((p) => !existsSync(p) || readFileSync(p, "utf8") !== sql);
+/** True when the file at `path` is missing or its bytes differ from `sql`. */
+export function isStale(sql, path = PATHS.output) {
+  return !existsSync(path) || readFileSync(path, "utf8") !== sql;
 }
 
 async function main() {
-  const check = process.argv.includes("--check");
+  const { values } = parseArgs({ options: { check: { type: "boolean", default: false } } });
   const { sql, summary } = await generateSeedSql();
-  const rel = (ps) => ps.map((p) => p.slice(ROOT.length + 1)).join(" and ");
-  if (check) {
-    const stale = staleOutputs(sql);
-    if (stale.length) {
-      console.error(`stale: ${rel(stale)} differ(s) from what scripts/seed/*.json give; run npm run seed:generate`);
+  const out = PATHS.output.slice(ROOT.length + 1);
+  if (values.check) {
+    if (isStale(sql)) {
+      console.error(`stale: ${out} differs from what scripts/seed/*.json give; run npm run seed:generate`);
       process.exit(1);
     }
-    console.log(`up to date: ${rel(PATHS.outputs)}`);
+    console.log(`up to date: ${out}`);
     return;
   }
-  for (const p of PATHS.outputs) writeFileSync(p, sql);
-  console.log(`wrote ${rel(PATHS.outputs)}\n${summary.join("\n")}`);
+  writeFileSync(PATHS.output, sql);
+  console.log(`wrote ${out}\n${summary.join("\n")}`);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main().catch((e) => {
-    console.error(e.name === "DatasetError" ? `seed data rejected: ${e.message}` : e.stack);
+    // A bad data file or option is the user's to fix and its message says where; anything else is a bug.
+    if (["DatasetError", "SeedFileError"].includes(e.name)) console.error(`seed data rejected: ${e.message}`);
+    else if (e.code?.startsWith("ERR_PARSE_ARGS")) console.error(`${e.message}\nusage: generate.mjs [--check]`);
+    else console.error(e.stack);
     process.exit(1);
   });
 }

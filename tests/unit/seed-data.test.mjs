@@ -1,5 +1,6 @@
-// The seed data's chemistry and mixture checks (scripts/seed/chemistry.mjs) and the generator
-// (scripts/seed/generate.mjs). No database: scripts/seed/seed-load.test.mjs loads the result.
+// The seed data: its file schemas (scripts/seed/schema.mjs), the structure computations
+// (scripts/chemistry/), the record checks (scripts/seed/verify.mjs) and the generator
+// (scripts/seed/generate.mjs). No database: tests/unit/seed-load.test.mjs loads the result.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -7,16 +8,23 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../../scripts/lib/config.mjs";
-import { casValid, checkDataset, computeStructure, DatasetError, loadVerifiedDataset, rdkit } from "../../scripts/seed/chemistry.mjs";
-import { generateSeedSql, PATHS, sqlString, staleOutputs, uuidv5 } from "../../scripts/seed/generate.mjs";
+import { casValid } from "../../scripts/chemistry/identifiers.mjs";
+import { computeStructure, rdkit } from "../../scripts/chemistry/structure.mjs";
+import { DemoFile, KnownBadFile, Mixture, Molecule, readSeedFile, ReferenceFile, SeedFileError, TeamMixture, TeamMolecule } from "../../scripts/seed/schema.mjs";
+import { checkDataset, DatasetError, loadVerifiedDataset } from "../../scripts/seed/verify.mjs";
+import { generateSeedSql, isStale, PATHS, sqlString } from "../../scripts/seed/generate.mjs";
 
 const readJson = (p) => JSON.parse(readFileSync(p, "utf8"));
-const reference = await loadVerifiedDataset(PATHS.reference);
+const KNOWN_BAD = join(ROOT, "scripts/seed/known-bad.json");
+const reference = await loadVerifiedDataset(PATHS.reference, ReferenceFile);
 const byKey = new Map(reference.molecules.map((m) => [m.key, m]));
 
-/** Checks records against the verified reference data, as a new import would be. */
-async function check(data) {
-  return checkDataset(data, { reference });
+/** Parses records with their schema and checks them against the verified reference data, as a new import would be. */
+async function check({ molecules = [], mixtures = [] }) {
+  return checkDataset({
+    molecules: molecules.map((m) => (m.team ? TeamMolecule : Molecule).parse(m)),
+    mixtures: mixtures.map((m) => (m.team ? TeamMixture : Mixture).parse(m)),
+  }, { reference });
 }
 const mol = (over) => ({ key: "x", name: "x", smiles: "CCCCCO", source: "test", confidence: "U", ...over });
 const mix = (over) => ({ key: "m", name: "test mixture", source: "test", confidence: "U", totals: [], ...over });
@@ -24,15 +32,15 @@ const mix = (over) => ({ key: "m", name: "test mixture", source: "test", confide
 /** --- The data set itself --- */
 
 test("every record of the reference data file passes the checks", async () => {
-  const r = await checkDataset(readJson(PATHS.reference));
+  const r = await checkDataset(ReferenceFile.parse(readJson(PATHS.reference)));
   assert.deepEqual(r.rejections.map((x) => x.message), [], "no rejections");
   assert.equal(r.molecules.length, readJson(PATHS.reference).molecules.length, "every molecule accepted");
   assert.equal(r.mixtures.length, readJson(PATHS.reference).mixtures.length, "every mixture accepted");
 });
 
 test("every record of the demo data file passes the checks against the reference data", async () => {
-  const demo = readJson(PATHS.demo);
-  const r = await check(demo);
+  const demo = DemoFile.parse(readJson(PATHS.demo));
+  const r = await checkDataset(demo, { reference });
   assert.deepEqual(r.rejections.map((x) => x.message), []);
   assert.equal(r.molecules.length, demo.molecules.length);
   assert.ok(demo.molecules.every((m) => m.team && /demo/.test(m.name) && /demo/.test(m.source)), "every private molecule says it is demo data");
@@ -70,8 +78,13 @@ test("computed identifiers agree with independent facts", async () => {
   const hx = computeStructure(R, "CC1=NCC(O)C(N1)C(=O)O");
   assert.equal(hx.formula, "C6H10N2O3", "hydroxyectoine is C6H10N2O3");
   assert.ok(Math.abs(hx.molecular_weight - 158.16) < 0.01, `hydroxyectoine MW ${hx.molecular_weight} ≈ 158.16`);
-  // Hill order: carbon, hydrogen, then alphabetical.
+  // The InChI formula layer is in Hill order: carbon, hydrogen, then alphabetical; alphabetical without carbon.
   assert.equal(byKey.get("urea").computed.formula, "CH4N2O");
+  assert.equal(computeStructure(R, "O").formula, "H2O");
+  assert.equal(computeStructure(R, "[Na+].[Cl-]").formula, "ClH.Na", "components joined by a dot");
+  // For a charged structure InChI gives the neutral parent's formula; the charge is reported beside it.
+  const acetate = computeStructure(R, "CC(=O)[O-]");
+  assert.deepEqual([acetate.formula, acetate.charge], ["C2H4O2", -1]);
   assert.equal(computeStructure(R, "C1CC"), null, "an unparsable SMILES gives no structure");
 });
 
@@ -98,8 +111,8 @@ test("stated totals agree with the components (M22 sums to 64.8 % w/v; VS55 ≈ 
 /** --- Known-bad records --- */
 
 test("every known-bad record is rejected, for the reason it is known to be wrong", async () => {
-  const bad = readJson(join(ROOT, "scripts/seed/known-bad.json"));
-  const r = await check(bad);
+  const bad = readSeedFile(KNOWN_BAD, KnownBadFile);
+  const r = await checkDataset(bad, { reference });
   assert.equal(r.molecules.length, 0, "no known-bad molecule accepted");
   assert.equal(r.mixtures.length, 0, "no known-bad mixture accepted");
   for (const rec of [...bad.molecules, ...bad.mixtures]) {
@@ -165,15 +178,11 @@ test("a mixture naming an unknown molecule is rejected", async () => {
   assert.match(r.rejections[0].message, /unobtainium/);
 });
 
-test("% v/v and % w/v components may not sum past 100 %, other units and roles are refused", async () => {
+test("% v/v and % w/v components may not sum past 100 %", async () => {
   const over = await check({ mixtures: [mix({ components: [
     { molecule: "dmso", concentration: 60, unit: "% v/v", role: "penetrating" },
     { molecule: "ethylene_glycol", concentration: 45, unit: "% v/v", role: "penetrating" }] })] });
   assert.deepEqual(over.rejections.map((x) => x.rule), ["exceeds_100"]);
-  const units = await check({ mixtures: [mix({ components: [{ molecule: "dmso", concentration: 1, unit: "mM", role: "solvent" }] })] });
-  assert.deepEqual(units.rejections.map((x) => x.field).sort(), ["components[0].role", "components[0].unit"]);
-  const zero = await check({ mixtures: [mix({ components: [{ molecule: "dmso", concentration: 0, unit: "M", role: "penetrating" }] })] });
-  assert.equal(zero.rejections[0].field, "components[0].concentration");
 });
 
 test("totals in units that need densities (mol/kg against M) are not compared, mixed units are allowed", async () => {
@@ -182,20 +191,18 @@ test("totals in units that need densities (mol/kg against M) are not compared, m
   assert.deepEqual(r.rejections, []);
 });
 
-test("structure rules: InChIKey mismatch, unparsable SMILES, missing SMILES, unspecified stereo, bad CAS", async () => {
+test("structure rules: InChIKey mismatch, unparsable SMILES, unspecified stereo, a charged structure", async () => {
   const r = await check({ molecules: [
     mol({ key: "k1", name: "ethanol?", inchikey: "IAZDPXIOMUYVGZ-UHFFFAOYSA-N" }),
     mol({ key: "k2", smiles: "C1CC" }),
-    mol({ key: "k3", smiles: undefined }),
     mol({ key: "k4", name: "sucrose without stereo", smiles: "OCC1OC(OC2(CO)OC(CO)C(O)C2O)C(O)C(O)C1O" }),
-    mol({ key: "k5", smiles: "CCCO", cas: "64-17-6" }),
+    mol({ key: "k5", name: "acetate", smiles: "CC(=O)[O-]" }),
   ] });
   const rule = (k) => r.rejections.filter((x) => x.record === k).map((x) => `${x.field}:${x.rule}`);
   assert.deepEqual(rule("k1"), ["inchikey:mismatch"]);
   assert.deepEqual(rule("k2"), ["smiles:unparsable"]);
-  assert.deepEqual(rule("k3"), ["smiles:missing"]);
   assert.deepEqual(rule("k4"), ["smiles:unspecified_stereo"]);
-  assert.deepEqual(rule("k5"), ["cas:invalid"]);
+  assert.deepEqual(rule("k5"), ["smiles:charged"]);
   assert.ok(casValid("64-17-5") && casValid("7732-18-5") && !casValid("64-17-6"), "CAS check digits");
 });
 
@@ -203,10 +210,10 @@ test("a polymer needs no SMILES; a team may keep a private copy of a public stru
   const r = await check({
     molecules: [
       { key: "pva_real", kind: "polymer", name: "poly(vinyl alcohol)", source: "test", confidence: "U" },
-      mol({ key: "alpha_eg", name: "EG copy", smiles: "OCCO", team: "alpha" }),
-      mol({ key: "beta_x", name: "propanol", smiles: "CCCO", team: "beta" }),
+      mol({ key: "alpha_eg", name: "EG copy", smiles: "OCCO", team: "alpha", created_by: "alice" }),
+      mol({ key: "beta_x", name: "propanol", smiles: "CCCO", team: "beta", created_by: "erin" }),
     ],
-    mixtures: [mix({ team: "alpha", components: [{ molecule: "beta_x", concentration: 1, unit: "M", role: "penetrating" }] })],
+    mixtures: [mix({ team: "alpha", created_by: "alice", components: [{ molecule: "beta_x", concentration: 1, unit: "M", role: "penetrating" }] })],
   });
   assert.deepEqual(r.rejections.map((x) => `${x.record}:${x.rule}`), ["m:unknown_molecule"]);
   assert.equal(r.molecules.length, 3);
@@ -216,8 +223,8 @@ test("loadVerifiedDataset throws a DatasetError listing every rejected record", 
   const dir = mkdtempSync(join(tmpdir(), "seed-"));
   try {
     const p = join(dir, "bad.json");
-    writeFileSync(p, readFileSync(join(ROOT, "scripts/seed/known-bad.json")));
-    await assert.rejects(loadVerifiedDataset(p, { reference }), (e) => {
+    writeFileSync(p, readFileSync(KNOWN_BAD));
+    await assert.rejects(loadVerifiedDataset(p, KnownBadFile, { reference }), (e) => {
       assert.ok(e instanceof DatasetError);
       assert.match(e.message, /pva_wrong/);
       assert.match(e.message, /hydroxyectoine_wrong/);
@@ -231,10 +238,6 @@ test("loadVerifiedDataset throws a DatasetError listing every rejected record", 
 });
 
 /** --- Generation --- */
-
-test("uuidv5 matches the RFC 4122 name-based algorithm (Python's documented example)", () => {
-  assert.equal(uuidv5("python.org", "6ba7b810-9dad-11d1-80b4-00c04fd430c8"), "886313e1-3b8a-5372-9b90-0c9aee199e5d");
-});
 
 test("SQL strings are escaped", () => {
   assert.equal(sqlString("2,2'-oxydiethanol"), "'2,2''-oxydiethanol'");
@@ -258,7 +261,7 @@ test("generation is deterministic and keeps the four demo users with their contr
 
 test("supabase/seed.sql is up to date; seed:check exits 0", async () => {
   const { sql } = await generateSeedSql();
-  assert.deepEqual(staleOutputs(sql).map((p) => p.slice(ROOT.length + 1)), [], "run npm run seed:generate");
+  assert.equal(isStale(sql), false, "supabase/seed.sql is current: run npm run seed:generate");
   const r = spawnSync(process.execPath, [join(ROOT, "scripts/seed/generate.mjs"), "--check"], { encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
 });
@@ -269,9 +272,92 @@ test("a stale seed file is detected", async () => {
   try {
     const p = join(dir, "seed.sql");
     writeFileSync(p, sql.replace("'Alpha'", "'Alpha2'"));
-    assert.deepEqual(staleOutputs(sql, [p, join(dir, "missing.sql")]), [p, join(dir, "missing.sql")]);
+    assert.equal(isStale(sql, p), true, "a changed file is stale");
+    assert.equal(isStale(sql, join(dir, "missing.sql")), true, "a missing file is stale");
     writeFileSync(p, sql);
-    assert.deepEqual(staleOutputs(sql, [p]), []);
+    assert.equal(isStale(sql, p), false, "an identical file is current");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** --- File schemas --- */
+
+/** Writes `data` to a temporary file and returns the SeedFileError that reading it with `schema` throws. */
+function schemaError(data, schema) {
+  const dir = mkdtempSync(join(tmpdir(), "seed-"));
+  try {
+    const p = join(dir, "data.json");
+    writeFileSync(p, JSON.stringify(data));
+    let err;
+    try { readSeedFile(p, schema); } catch (e) { err = e; }
+    assert.ok(err instanceof SeedFileError, `a SeedFileError, got ${err}`);
+    return err;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test("each data file fits its schema", () => {
+  assert.ok(readSeedFile(PATHS.reference, ReferenceFile).molecules.length >= 20);
+  assert.equal(readSeedFile(PATHS.demo, DemoFile).users.length, 5);
+  assert.ok(readSeedFile(KNOWN_BAD, KnownBadFile).molecules.every((m) => m.expect_rejection.length));
+});
+
+test("a reference file that does not fit fails with the zod path, the record and the message of every problem", () => {
+  const data = readJson(PATHS.reference);
+  data.molecules[0].cas = "67-68-4";
+  delete data.molecules[1].smiles;
+  data.molecules[2].molecular_wieght = 62.07;
+  data.molecules[3].properties[0].value = "21000";
+  Object.assign(data.mixtures[0].components[0], { unit: "mM", role: "solvent", concentration: 0 });
+  data.mixtures[1].components = [];
+  const e = schemaError(data, ReferenceFile);
+  const lines = e.message.split("\n").slice(1).map((l) => l.replace(/^ {2}- /, ""));
+  const want = [
+    /^molecules\[0\]\.cas \(record dmso\): not a CAS registry number, or its check digit is wrong$/,
+    /^molecules\[1\]\.smiles \(record glycerol\): a small molecule needs a SMILES$/,
+    /^molecules\[2\] \(record ethylene_glycol\): Unrecognized key: "molecular_wieght"$/,
+    /^molecules\[3\]\.properties\[0\]\.value \(record propylene_glycol\): .*expected number, received string$/,
+    /^mixtures\[0\]\.components\[0\]\.concentration \(record vs55\): .*>0/,
+    /^mixtures\[0\]\.components\[0\]\.unit \(record vs55\): .*"M"\|"mol\/kg"\|"% w\/v"\|"% v\/v"/,
+    /^mixtures\[0\]\.components\[0\]\.role \(record vs55\): .*"penetrating"/,
+    /^mixtures\[1\]\.components \(record \w+\): a mixture needs components$/,
+  ];
+  for (const re of want) assert.ok(lines.some((l) => re.test(l)), `${re} in\n${e.message}`);
+  assert.equal(lines.length, want.length, "nothing else reported");
+  assert.match(e.message, /^\S+\/data\.json: 8 problem\(s\):\n/, "names the file and counts the problems");
+});
+
+test("demo records must name users, teams and creators that exist, and users carry a UUID and an email", () => {
+  const data = readJson(PATHS.demo);
+  data.users[0].id = "alice";
+  data.users[1].email = "bob";
+  data.teams[0].members.push({ user: "mallory", role: "viewer" });
+  data.molecules[0].team = "gamma";
+  data.mixtures[0].created_by = "bob";
+  const e = schemaError(data, DemoFile);
+  for (const re of [
+    /users\[0\]\.id \(record alice\): Invalid UUID/,
+    /users\[1\]\.email \(record bob\): Invalid email/,
+    /teams\[0\]\.members\[2\]\.user \(record alpha\): unknown user mallory/,
+    /molecules\[0\]\.team \(record ectoine\): unknown team gamma/,
+    /mixtures\[0\]\.created_by \(record \w+\): bob is not a member of alpha/,
+  ]) assert.match(e.message, re);
+});
+
+test("the generator refuses a data file that does not fit its schema, before any chemistry", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "seed-"));
+  try {
+    const data = readJson(PATHS.reference);
+    data.molecules[0].confidence = "verified";
+    const p = join(dir, "cpas.json");
+    writeFileSync(p, JSON.stringify(data));
+    await assert.rejects(generateSeedSql({ ...PATHS, reference: p }), (e) => {
+      assert.ok(e instanceof SeedFileError);
+      assert.match(e.message, /molecules\[0\]\.confidence \(record dmso\): Invalid option: expected one of "V"\|"V2"\|"C"\|"U"/);
+      return true;
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

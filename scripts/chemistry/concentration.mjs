@@ -1,0 +1,19 @@
+// Concentration units as published (never converted for storage), and the one conversion a molecular
+// weight allows: molar to mass per volume.
+
+/** The units a mixture component or total may be given in. */
+export const UNITS = ["M", "mol/kg", "% w/v", "% v/v"];
+
+/**
+ * `concentration` (in `from`, one of UNITS) expressed in `to`, or null when that needs more than the
+ * molecular weight `mw` (g/mol): molal and % v/v need densities. Used to check a stated total against
+ * its components, never to store a converted value.
+ */
+export function convertConcentration(concentration, from, to, mw) {
+  if (from === to) return concentration;
+  if (mw == null) return null;
+  // mol/L × g/mol = g/L, and g/L ÷ 10 = g/100 mL = % w/v.
+  if (from === "M" && to === "% w/v") return (concentration * mw) / 10;
+  if (from === "% w/v" && to === "M") return (concentration * 10) / mw;
+  return null;
+}
