@@ -341,6 +341,10 @@ export function functionsEnv(c, secrets) {
     // load scenarios exists. Production leaves both unset (CRYO_ENV defaults to production).
     CRYO_ENV: process.env.CRYO_ENV || "local",
     CRYO_DEBUG_ROUTES: process.env.CRYO_DEBUG_ROUTES || "1",
+    // The per-caller limit: the test stack keeps the production default (300 requests/s per caller) so the
+    // tests see it; the dev stack, where `npm run load` runs, raises it so that the load scenarios (one
+    // caller per connection, several hundred requests/s each) still measure the pool and the pooler.
+    CRYO_RATE_LIMIT_POINTS: process.env.CRYO_RATE_LIMIT_POINTS || (c.name === "dev" ? "10000" : ""),
   };
 }
 
