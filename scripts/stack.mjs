@@ -150,10 +150,11 @@ function runningPort(c) {
   return Number(lines[3]);
 }
 
+/** Starts this stack's Postgres unless it runs; true when it was (re)started. */
 async function startPostgres(c) {
   if (pgRunning(c)) {
     const port = runningPort(c);
-    if (port === c.ports.db) return;
+    if (port === c.ports.db) return false;
     log(`Postgres of this stack runs on port ${port}; restarting it on ${c.ports.db}`);
     asPostgres(pgCtl.bin, pgCtl.stop(c));
   }
@@ -170,6 +171,7 @@ async function startPostgres(c) {
     const tail = existsSync(logFile) ? readFileSync(logFile, "utf8").split("\n").slice(-15).join("\n") : "";
     throw new StackError(`Postgres did not start:\n${r.stderr}${r.stdout}\n--- ${logFile} ---\n${tail}`);
   }
+  return true;
 }
 
 /**
@@ -262,7 +264,14 @@ function setApiPassword(c, secrets) {
 /** The pooler's admin-console user (database `pgbouncer`); not a Postgres role. */
 export const POOLER_ADMIN = "pgbouncer_admin";
 
-async function startPgbouncer(c, secrets) {
+/**
+ * Starts pgbouncer, or keeps the running one when it listens where and how it should. `restart`: Postgres was
+ * just (re)started under it (after a crash, say), so it is replaced: pgbouncer 1.18 keeps what it learnt of
+ * the old server - after failed logins it rejects every new client with "server login has been failing"
+ * (fast fail) and only tries a new server login when a rejected client triggers one (fixed upstream in 1.22,
+ * pgbouncer#998) - and a fresh pooler starts from the live server instead.
+ */
+async function startPgbouncer(c, secrets, { restart = false } = {}) {
   const ini = c.pgbouncerIni;
   const users = join(c.pgbouncerDir, "userlist.txt");
   const logFile = join(c.pgbouncerDir, "pgbouncer.log");
@@ -294,7 +303,7 @@ pidfile = ${c.pgbouncerPid}
   const same = (f, text) => existsSync(f) && readFileSync(f, "utf8") === text;
   const pid = readPid(c.pgbouncerPid);
   // Ours and configured as now: keep it. Ours but listening elsewhere or configured otherwise: replace it.
-  if (pidAlive(pid) && same(ini, iniText) && same(users, usersText) && await portOpen(c.ports.pooler)) return;
+  if (!restart && pidAlive(pid) && same(ini, iniText) && same(users, usersText) && await portOpen(c.ports.pooler)) return;
   if (pidAlive(pid)) {
     process.kill(pid, "SIGTERM");
     await waitFor(() => !pidAlive(pid), 3000, 50);
@@ -348,18 +357,33 @@ export function functionsEnv(c, secrets) {
   };
 }
 
-async function functionsHealthy(c) {
+/** GET /health: { status } (0 when nothing answered within `timeoutMs`) and the body, for diagnostics. */
+async function functionsHealth(c, timeoutMs = 2000) {
   try {
-    const r = await fetch(`${c.functionsUrl}/health`, { signal: AbortSignal.timeout(2000) });
-    await r.body?.cancel();
-    return r.status === 200;
-  } catch { return false; }
+    const r = await fetch(`${c.functionsUrl}/health`, { signal: AbortSignal.timeout(timeoutMs) });
+    return { status: r.status, body: (await r.text()).slice(0, 500) };
+  } catch (e) {
+    return { status: 0, body: String(e?.message ?? e) };
+  }
 }
+
+async function functionsHealthy(c) {
+  return (await functionsHealth(c)).status === 200;
+}
+
+// How long a server that answers, but not yet 200 (its database module is still recovering from an outage:
+// breaker open, pooler reconnecting), is given before it is replaced. It heals by itself (tests/stack/
+// pool_faults.test.mjs); restarting it throws away that recovery and starts a new process on a loaded machine.
+const FUNCTIONS_RECOVERY_MS = 20000;
 
 async function startFunctions(c, secrets) {
   const pid = readPid(c.functionsPid);
-  if (pidAlive(pid) && await functionsHealthy(c)) return;
-  if (pidAlive(pid)) process.kill(pid, "SIGTERM");
+  if (pidAlive(pid)) {
+    const h = await functionsHealth(c);
+    if (h.status === 200) return;
+    if (h.status !== 0 && await waitFor(() => functionsHealthy(c), FUNCTIONS_RECOVERY_MS, 250)) return;
+    try { process.kill(-pid, "SIGTERM"); } catch { process.kill(pid, "SIGTERM"); }
+  }
   if (await portOpen(c.ports.api)) {
     if (!await waitFor(async () => !(await portOpen(c.ports.api)), 3000)) {
       throw new StackError(`port ${c.ports.api} (functions) is taken by another process; stop it or set CRYO_PORT_OFFSET`);
@@ -374,7 +398,12 @@ async function startFunctions(c, secrets) {
   writeFileSync(c.functionsPid, String(child.pid));
   if (!await waitFor(() => functionsHealthy(c), 60000, 200)) {
     const tail = readFileSync(c.functionsLog, "utf8").split("\n").slice(-20).join("\n");
-    throw new StackError(`edge functions did not become healthy at ${c.functionsUrl}/health:\n${tail}`);
+    const h = await functionsHealth(c);
+    const poolerLog = join(c.pgbouncerDir, "pgbouncer.log");
+    const ptail = existsSync(poolerLog)
+      ? readFileSync(poolerLog, "utf8").split("\n").filter((l) => !/ stats: /.test(l)).slice(-15).join("\n") : "";
+    throw new StackError(`edge functions did not become healthy at ${c.functionsUrl}/health (last answer: ${h.status} ${h.body}):\n` +
+      `--- ${c.functionsLog} ---\n${tail}\n--- ${poolerLog} ---\n${ptail}`);
   }
 }
 
@@ -393,9 +422,9 @@ function stopFunctions(c) {
  */
 export async function bootstrapCluster(c) {
   const fresh = ensureCluster(c);
-  await startPostgres(c);
+  const started = await startPostgres(c);
   applyPlatform(c);
-  return fresh;
+  return { fresh, started };
 }
 
 /** --- Commands --- */
@@ -404,12 +433,12 @@ export async function start(c = stackConfig()) {
   ensureNodeDeps();
   ensureAptPackages();
   const secrets = await ensureSecrets(c);
-  const fresh = await bootstrapCluster(c);
+  const { fresh, started } = await bootstrapCluster(c);
   if (fresh) rmSync(seededMarker(c), { force: true });
   applyMigrations(c);
   setApiPassword(c, secrets);
   applySeed(c);
-  await startPgbouncer(c, secrets);
+  await startPgbouncer(c, secrets, { restart: started });
   await startFunctions(c, secrets);
   return c;
 }
