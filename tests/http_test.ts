@@ -110,9 +110,34 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "a caller has at most CRYO_RATE_LIMIT_CONCURRENCY requests in flight; finished ones give their place back",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const app = createApp("/x", { CRYO_RATE_LIMIT_POINTS: "1000", CRYO_RATE_LIMIT_CONCURRENCY: "2" });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    app.get("/slow", async (c) => {
+      await gate;
+      return c.json({ ok: true });
+    });
+    const req = (key: string) => app.fetch(new Request("http://f/x/slow", { headers: { apikey: key } }));
+    const held = [req("a"), req("a")];
+    const third = await req("a");
+    assert.equal(third.status, 429);
+    assert.equal((await third.json()).error.code, "RATE_LIMITED");
+    const other = req("b"); // another caller is not affected
+    release();
+    assert.deepEqual((await Promise.all([...held, other])).map((r) => r.status), [200, 200, 200]);
+    assert.equal((await req("a")).status, 200, "places given back");
+  },
+});
+
 Deno.test("rate-limit settings: defaults, 0 turns it off, bad values are refused", () => {
-  assert.deepEqual(rateLimitConfig({}), { points: 300, windowS: 1 });
-  assert.deepEqual(rateLimitConfig({ CRYO_RATE_LIMIT_POINTS: "0" }), { points: 0, windowS: 1 });
+  assert.deepEqual(rateLimitConfig({}), { points: 300, windowS: 1, concurrency: 16 });
+  assert.deepEqual(rateLimitConfig({ CRYO_RATE_LIMIT_POINTS: "0" }), { points: 0, windowS: 1, concurrency: 16 });
+  assert.throws(() => rateLimitConfig({ CRYO_RATE_LIMIT_CONCURRENCY: "0" }), /CRYO_RATE_LIMIT_CONCURRENCY/);
   assert.throws(() => rateLimitConfig({ CRYO_RATE_LIMIT_POINTS: "-1" }), /CRYO_RATE_LIMIT_POINTS/);
   assert.throws(() => rateLimitConfig({ CRYO_RATE_LIMIT_WINDOW_S: "0" }), /CRYO_RATE_LIMIT_WINDOW_S/);
 });
@@ -126,7 +151,7 @@ Deno.test("one caller at high concurrency gets 429s while another caller's reque
     const body = await r.json();
     return { status: r.status, code: body.error?.code, retryAfter: r.headers.get("retry-after") };
   };
-  // 1,200 requests at once from one caller (the default limit is 300 a second per caller) ...
+  // 1,200 requests at once from one caller (defaults: 300 a second and 16 at once per caller) ...
   const flood = Promise.all(Array.from({ length: 1200 }, () => call(greedy)));
   // ... while another caller asks, one request at a time.
   const politeResults = [];
