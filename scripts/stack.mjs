@@ -64,6 +64,36 @@ async function ensureSecrets(c) {
   return s;
 }
 
+/** --- Ports --- */
+
+const RESERVED_PORTS = "/proc/sys/net/ipv4/ip_local_reserved_ports";
+
+/**
+ * The stack's ports (5432x, 5442x plus CRYO_PORT_OFFSET) lie inside Linux's ephemeral range (32768-60999), from
+ * which the kernel picks the source port of every outgoing connection. When an open connection happens to use
+ * one of them, binding that port fails (EADDRINUSE) although nothing listens there: a restarted functions
+ * server, pooler or Postgres then cannot come back (this made "a crashed Postgres ... is recovered by start"
+ * fail now and then, with the old server's breaker lines at the end of its log). As root, the ports are taken
+ * out of the ephemeral range (ip_local_reserved_ports: explicit binds still work, only automatic source-port
+ * choice skips them); elsewhere a clash is reported by name (functionsExitedEarly).
+ */
+function reserveStackPorts(c) {
+  if (!isRoot || !existsSync(RESERVED_PORTS)) return;
+  try {
+    const current = readFileSync(RESERVED_PORTS, "utf8").trim();
+    const listed = new Set(current ? current.split(",") : []);
+    const ours = Object.values(c.ports).map(String).filter((p) => !listed.has(p));
+    const covered = (port) => [...listed].some((r) => {
+      const [a, b = a] = r.split("-").map(Number);
+      return Number(port) >= a && Number(port) <= b;
+    });
+    const missing = ours.filter((p) => !covered(p));
+    if (missing.length) writeFileSync(RESERVED_PORTS, [...listed, ...missing].join(","));
+  } catch (e) {
+    log(`note: could not reserve ports ${Object.values(c.ports).join(", ")} from the ephemeral range (${e.message})`);
+  }
+}
+
 /** --- Postgres --- */
 
 function ownedByPostgres(dir, mode = 0o700) {
@@ -350,6 +380,7 @@ export function functionsEnv(c, secrets) {
     // load scenarios exists. Production leaves both unset (CRYO_ENV defaults to production).
     CRYO_ENV: process.env.CRYO_ENV || "local",
     CRYO_DEBUG_ROUTES: process.env.CRYO_DEBUG_ROUTES || "1",
+    NO_COLOR: "1", // plain text in functions.log
     // The per-caller limit: the test stack keeps the production default (300 requests/s per caller) so the
     // tests see it; the dev stack, where `npm run load` runs, raises it so that the load scenarios (one
     // caller per connection, several hundred requests/s each) still measure the pool and the pooler.
@@ -394,9 +425,19 @@ async function startFunctions(c, secrets) {
   const child = spawn(join(ROOT, "node_modules/.bin/deno"),
     ["run", "--allow-net", "--allow-env", "--allow-read", "--config", join(ROOT, "deno.json"), join(ROOT, "scripts/functions-server.ts")],
     { cwd: ROOT, detached: true, stdio: ["ignore", out, out], env: { ...process.env, ...functionsEnv(c, secrets) } });
+  let exited = null;
+  child.once("exit", (code, signal) => (exited = { code, signal }));
   child.unref();
   writeFileSync(c.functionsPid, String(child.pid));
-  if (!await waitFor(() => functionsHealthy(c), 60000, 200)) {
+  // Healthy, or dead (no point waiting a minute for a process that is gone).
+  await waitFor(async () => exited !== null || await functionsHealthy(c), 60000, 200);
+  if (exited) {
+    const tail = readFileSync(c.functionsLog, "utf8").split("\n").slice(-8).join("\n");
+    const inUse = /AddrInUse/.test(tail) ? `\nport ${c.ports.api} is in use: ${portUsers(c.ports.api)}` : "";
+    throw new StackError(`the functions server exited (${exited.signal ?? `code ${exited.code}`}) before serving:${inUse}\n` +
+      `--- ${c.functionsLog} ---\n${tail}`);
+  }
+  if (!await functionsHealthy(c)) {
     const tail = readFileSync(c.functionsLog, "utf8").split("\n").slice(-20).join("\n");
     const h = await functionsHealth(c);
     const poolerLog = join(c.pgbouncerDir, "pgbouncer.log");
@@ -405,6 +446,13 @@ async function startFunctions(c, secrets) {
     throw new StackError(`edge functions did not become healthy at ${c.functionsUrl}/health (last answer: ${h.status} ${h.body}):\n` +
       `--- ${c.functionsLog} ---\n${tail}\n--- ${poolerLog} ---\n${ptail}`);
   }
+}
+
+/** Which sockets hold a local port (ss), for error messages. */
+function portUsers(port) {
+  const r = run("ss", ["-Htanp", `sport = :${port}`]);
+  const lines = (r.stdout || "").trim();
+  return lines ? `\n${lines}` : "(no socket now)";
 }
 
 function stopFunctions(c) {
@@ -433,6 +481,7 @@ export async function start(c = stackConfig()) {
   ensureNodeDeps();
   ensureAptPackages();
   const secrets = await ensureSecrets(c);
+  reserveStackPorts(c);
   const { fresh, started } = await bootstrapCluster(c);
   if (fresh) rmSync(seededMarker(c), { force: true });
   applyMigrations(c);
