@@ -58,7 +58,9 @@ Deno.test("origins are configurable (CRYO_CORS_ORIGINS): a listed origin is echo
 Deno.test("5xx responses keep code and Retry-After but no internal detail; 4xx keep their message", async () => {
   const app = createApp("/x", {});
   app.get("/down", () => {
-    throw new ApiError(503, "DB_UNAVAILABLE", "cannot connect: connect ECONNREFUSED 10.0.0.7:6543", undefined, { "Retry-After": "2" });
+    throw new ApiError(503, "DB_UNAVAILABLE", "cannot connect: connect ECONNREFUSED 10.0.0.7:6543", undefined, {
+      "Retry-After": "2",
+    });
   });
   app.get("/bad", () => {
     throw new ApiError(400, "INVALID_INPUT", "ms must be a number");
@@ -81,7 +83,8 @@ Deno.test({
   fn: async () => {
     const app = createApp("/x", { CRYO_RATE_LIMIT_POINTS: "3", CRYO_RATE_LIMIT_WINDOW_S: "60" });
     app.get("/", (c) => c.json({ ok: true }));
-    const hit = async (headers: Record<string, string>) => (await app.fetch(new Request("http://f/x", { headers }))).status;
+    const hit = async (headers: Record<string, string>) =>
+      (await app.fetch(new Request("http://f/x", { headers }))).status;
     const burst = async (headers: Record<string, string>) => {
       const out = [];
       for (let i = 0; i < 4; i++) out.push(await hit(headers));
@@ -102,10 +105,12 @@ Deno.test({
     assert.ok(Number(r.headers.get("retry-after")) >= 1, "Retry-After in seconds");
     assert.equal(r.headers.get("access-control-allow-origin"), "*", "a 429 carries CORS too");
     // Preflights are not counted against the caller.
-    const pre = await app.fetch(new Request("http://f/x", {
-      method: "OPTIONS",
-      headers: { apikey: "key-1", origin: ORIGIN, "access-control-request-method": "GET" },
-    }));
+    const pre = await app.fetch(
+      new Request("http://f/x", {
+        method: "OPTIONS",
+        headers: { apikey: "key-1", origin: ORIGIN, "access-control-request-method": "GET" },
+      }),
+    );
     assert.equal(pre.status, 204);
   },
 });
@@ -164,5 +169,9 @@ Deno.test("one caller at high concurrency gets 429s while another caller's reque
     assert.ok(Number(r.retryAfter) >= 1);
   }
   assert.ok(greedyResults.some((r) => r.status === 200), "within its limit the greedy caller is served");
-  assert.deepEqual(politeResults.map((r) => r.status), politeResults.map(() => 200), "the other caller is served every time");
+  assert.deepEqual(
+    politeResults.map((r) => r.status),
+    politeResults.map(() => 200),
+    "the other caller is served every time",
+  );
 });
