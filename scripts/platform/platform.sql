@@ -191,6 +191,17 @@ begin
      or (select r.rolsuper from pg_catalog.pg_roles r where r.rolname = 'postgres') then
     return;
   end if;
+  -- The extension's script is about to run as a superuser, and Postgres looks up relations and types in the
+  -- session's temporary schema first: objects planted there could run code with those rights. None allowed.
+  if pg_catalog.pg_my_temp_schema() <> 0 and (
+       exists (select from pg_catalog.pg_class c where c.relnamespace = pg_catalog.pg_my_temp_schema())
+    or exists (select from pg_catalog.pg_type t where t.typnamespace = pg_catalog.pg_my_temp_schema())
+    or exists (select from pg_catalog.pg_proc p where p.pronamespace = pg_catalog.pg_my_temp_schema())) then
+    raise exception 'CREATE EXTENSION refused: this session has temporary objects'
+      using errcode = 'insufficient_privilege',
+        detail = 'The local platform emulation runs extension scripts with superuser rights; temporary objects could take over names they use.',
+        hint = 'Create extensions in a session (a migration) without temporary tables, types or functions.';
+  end if;
   perform pg_catalog.set_config('platform_emulation.extensions_before',
     (select coalesce(pg_catalog.string_agg(e.oid::text, ','), '') from pg_catalog.pg_extension e), true);
   perform pg_catalog.set_config('platform_emulation.elevated', 'on', true);

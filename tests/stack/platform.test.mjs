@@ -137,6 +137,18 @@ test("(b) a migration creating an extension not on the platform's list fails, na
   assert.match(r.stderr, /not available to the postgres role/);
 });
 
+test("the emulation gives nothing away: no extension script runs as superuser in a session with temporary objects, and SET ROLE gets no help", () => {
+  const planted = psql(p, "create temp table shadow (id int); create extension plpgsql_check", { user: "postgres" });
+  assert.notEqual(planted.status, 0);
+  assert.match(planted.stderr, /CREATE EXTENSION refused: this session has temporary objects/);
+  const viaRole = psql(p, "set role cryo_service; create extension if not exists plpgsql_check", { user: "postgres" });
+  assert.notEqual(viaRole.status, 0, "only postgres itself gets the platform's help");
+  assert.match(viaRole.stderr, /permission denied to create extension "plpgsql_check"/);
+  assert.equal(q("select count(*) from pg_extension where extname = 'plpgsql_check'"), "0");
+  assert.equal(q("select rolsuper from pg_roles where rolname = 'postgres'"), "f");
+  assert.equal(q("select count(*) from pg_roles where rolsuper"), "1", "supabase_admin is the only superuser");
+});
+
 test("(c) a migration that alters a reserved role, or grants a reserved membership, fails the start naming the rule", () => {
   const cases = {
     "29990102000000_alter_reserved_role.sql": ["alter role anon with login;\n", "alter role anon with nologin", /role anon: was \[.*login=f .*\], now \[.*login=t /],
