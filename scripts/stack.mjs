@@ -222,7 +222,9 @@ function mustPsql(c, what, opts) {
 }
 
 function applyPlatform(c) {
-  mustPsql(c, "platform emulation (scripts/platform/platform.sql)", { file: join(ROOT, "scripts/platform/platform.sql") });
+  const file = join(ROOT, "scripts/platform/platform.sql");
+  const hash = createHash("sha256").update(readFileSync(file)).digest("hex").slice(0, 16);
+  mustPsql(c, "platform emulation (scripts/platform/platform.sql)", { file, extra: ["-v", `platform_hash=${hash}`] });
 }
 
 /**

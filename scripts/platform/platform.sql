@@ -336,12 +336,18 @@ as $$
 $$;
 revoke all on function platform_emulation.reserved_state() from public;
 
--- The baseline is what the platform made; recorded once per cluster (before any migration), so a migration
--- that changed a reserved role is reported at every start until the database is reset.
+-- The baseline is what the platform made: recorded before the first migration, and again only when this file
+-- changes (scripts/stack.mjs passes its hash as :platform_hash), so a migration that changed a reserved role is
+-- reported at every start until the database is reset.
 create table if not exists platform_emulation.reserved_baseline (item text primary key, state text not null);
-revoke all on platform_emulation.reserved_baseline from public;
+create table if not exists platform_emulation.version (one boolean primary key default true check (one), hash text not null);
+revoke all on platform_emulation.reserved_baseline, platform_emulation.version from public;
+delete from platform_emulation.reserved_baseline
+where not exists (select from platform_emulation.version v where v.hash = :'platform_hash');
 insert into platform_emulation.reserved_baseline select * from platform_emulation.reserved_state()
 on conflict (item) do nothing;
+insert into platform_emulation.version (hash) values (:'platform_hash')
+on conflict (one) do update set hash = excluded.hash;
 
 /** The differences from the baseline, one line each (empty when the platform's rules held). */
 create or replace function platform_emulation.reserved_violations() returns setof text
