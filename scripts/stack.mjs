@@ -74,20 +74,20 @@ const RESERVED_PORTS = "/proc/sys/net/ipv4/ip_local_reserved_ports";
  * one of them, binding that port fails (EADDRINUSE) although nothing listens there: a restarted functions
  * server, pooler or Postgres then cannot come back (this made "a crashed Postgres ... is recovered by start"
  * fail now and then, with the old server's breaker lines at the end of its log). As root, the ports are taken
- * out of the ephemeral range (ip_local_reserved_ports: explicit binds still work, only automatic source-port
- * choice skips them); elsewhere a clash is reported by name (functionsExitedEarly).
+ * out of the ephemeral range (ip_local_reserved_ports, of this network namespace: explicit binds still work,
+ * only the automatic source-port choice skips them); without root a clash stays possible, and startFunctions
+ * reports it at once, naming the port and the socket holding it.
  */
 function reserveStackPorts(c) {
   if (!isRoot || !existsSync(RESERVED_PORTS)) return;
   try {
     const current = readFileSync(RESERVED_PORTS, "utf8").trim();
-    const listed = new Set(current ? current.split(",") : []);
-    const ours = Object.values(c.ports).map(String).filter((p) => !listed.has(p));
-    const covered = (port) => [...listed].some((r) => {
+    const listed = current ? current.split(",") : [];
+    const covered = (port) => listed.some((r) => {
       const [a, b = a] = r.split("-").map(Number);
-      return Number(port) >= a && Number(port) <= b;
+      return port >= a && port <= b;
     });
-    const missing = ours.filter((p) => !covered(p));
+    const missing = Object.values(c.ports).filter((p) => !covered(p)).map(String);
     if (missing.length) writeFileSync(RESERVED_PORTS, [...listed, ...missing].join(","));
   } catch (e) {
     log(`note: could not reserve ports ${Object.values(c.ports).join(", ")} from the ephemeral range (${e.message})`);
@@ -300,8 +300,8 @@ export const POOLER_ADMIN = "pgbouncer_admin";
  * Starts pgbouncer, or keeps the running one when it listens where and how it should. `restart`: Postgres was
  * just (re)started under it (after a crash, say), so it is replaced: pgbouncer 1.18 keeps what it learnt of
  * the old server - after failed logins it rejects every new client with "server login has been failing"
- * (fast fail) and only tries a new server login when a rejected client triggers one (fixed upstream in 1.22,
- * pgbouncer#998) - and a fresh pooler starts from the live server instead.
+ * (fast fail) and only tries a new server login when a rejected client triggers one (reworked upstream in
+ * 1.22, pgbouncer#998) - and a fresh pooler starts from the live server instead.
  */
 async function startPgbouncer(c, secrets, { restart = false } = {}) {
   const ini = c.pgbouncerIni;
