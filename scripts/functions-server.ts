@@ -4,7 +4,7 @@
 const port = Number(Deno.env.get("CRYO_FUNCTIONS_PORT") ?? 54321);
 const root = new URL("../supabase/functions/", import.meta.url);
 
-type Handler = { fetch: (req: Request) => Response | Promise<Response> };
+type Handler = { fetch: (req: Request, info?: Deno.ServeHandlerInfo) => Response | Promise<Response> };
 const functions = new Map<string, Handler>();
 
 for await (const entry of Deno.readDir(root)) {
@@ -23,9 +23,12 @@ for await (const entry of Deno.readDir(root)) {
 }
 
 const json = (status: number, body: unknown) =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json", "access-control-allow-origin": "*" },
+  });
 
-const server = Deno.serve({ hostname: "127.0.0.1", port, onListen: () => {} }, async (req) => {
+const server = Deno.serve({ hostname: "127.0.0.1", port, onListen: () => {} }, async (req, info) => {
   const url = new URL(req.url);
   if (url.pathname === "/auth/v1/.well-known/jwks.json") {
     return new Response(Deno.env.get("SUPABASE_JWKS") ?? '{"keys":[]}', {
@@ -36,7 +39,8 @@ const server = Deno.serve({ hostname: "127.0.0.1", port, onListen: () => {} }, a
   const fn = m && functions.get(m[1]);
   if (!fn) return json(404, { error: { code: "NOT_FOUND", message: `no function at ${url.pathname}` } });
   url.pathname = `/${m![1]}${m![2] ?? ""}`;
-  return await fn.fetch(new Request(url, req));
+  // The connection's info goes along (as the hosted runtime hands it over): the rate limit may key on the address.
+  return await fn.fetch(new Request(url, req), info);
 });
 
 console.log(JSON.stringify({ level: "info", msg: "functions served", port, functions: [...functions.keys()] }));

@@ -54,13 +54,44 @@ function ensureAptPackages() {
 async function ensureSecrets(c) {
   ensureDir(c.meta);
   let s = readSecrets(c);
-  if (!s) {
-    s = { apiPassword: randomBytes(18).toString("base64url") };
+  // The pooler's admin console gets its own random password (older secrets files predate it).
+  if (!s || !s.poolerAdminPassword) {
+    s = { apiPassword: randomBytes(18).toString("base64url"), ...s, poolerAdminPassword: randomBytes(18).toString("base64url") };
     writeFileSync(c.secretsFile, JSON.stringify(s, null, 2), { mode: 0o600 });
   }
   const { ensureSigningKey } = await import("./lib/keys.mjs");
   await ensureSigningKey(c);
   return s;
+}
+
+/** --- Ports --- */
+
+const RESERVED_PORTS = "/proc/sys/net/ipv4/ip_local_reserved_ports";
+
+/**
+ * The stack's ports (5432x, 5442x plus CRYO_PORT_OFFSET) lie inside Linux's ephemeral range (32768-60999), from
+ * which the kernel picks the source port of every outgoing connection. When an open connection happens to use
+ * one of them, binding that port fails (EADDRINUSE) although nothing listens there: a restarted functions
+ * server, pooler or Postgres then cannot come back (this made "a crashed Postgres ... is recovered by start"
+ * fail now and then, with the old server's breaker lines at the end of its log). As root, the ports are taken
+ * out of the ephemeral range (ip_local_reserved_ports, of this network namespace: explicit binds still work,
+ * only the automatic source-port choice skips them); without root a clash stays possible, and startFunctions
+ * reports it at once, naming the port and the socket holding it.
+ */
+function reserveStackPorts(c) {
+  if (!isRoot || !existsSync(RESERVED_PORTS)) return;
+  try {
+    const current = readFileSync(RESERVED_PORTS, "utf8").trim();
+    const listed = current ? current.split(",") : [];
+    const covered = (port) => listed.some((r) => {
+      const [a, b = a] = r.split("-").map(Number);
+      return port >= a && port <= b;
+    });
+    const missing = Object.values(c.ports).filter((p) => !covered(p)).map(String);
+    if (missing.length) writeFileSync(RESERVED_PORTS, [...listed, ...missing].join(","));
+  } catch (e) {
+    log(`note: could not reserve ports ${Object.values(c.ports).join(", ")} from the ephemeral range (${e.message})`);
+  }
 }
 
 /** --- Postgres --- */
@@ -71,12 +102,20 @@ function ownedByPostgres(dir, mode = 0o700) {
   if (isRoot) must("chown", ["-R", "postgres:postgres", dir]);
 }
 
+/**
+ * The socket directory (also the server log's) is the OS user's alone: local connections are trusted, so
+ * whoever can reach the socket is any role, superuser included. Root keeps access (the stack runs as root).
+ */
+export const SOCKET_DIR_MODE = 0o700;
+
 function clusterConf(c) {
   return `
 # CryoProtect local stack (${c.name}) - Supabase-like settings
 port = ${c.ports.db}
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '${c.run}'
+# the socket trusts its users (initdb --auth-local=trust): only the OS user running Postgres (and root) may reach it
+unix_socket_permissions = 0700
 shared_preload_libraries = 'pg_stat_statements, pg_cron, plpgsql_check'
 cron.database_name = 'postgres'
 cron.use_background_workers = on
@@ -99,7 +138,7 @@ function ensureCluster(c) {
   ownedByPostgres(c.root, 0o755);
   rmSync(c.pgdata, { recursive: true, force: true });
   ownedByPostgres(c.pgdata);
-  ownedByPostgres(c.run, 0o755);
+  ownedByPostgres(c.run, SOCKET_DIR_MODE);
   // supabase_admin is the bootstrap superuser, as on the platform; `postgres` is created demoted.
   const r = asPostgres(pgBin("initdb"), ["-D", c.pgdata, "-U", "supabase_admin", "--auth-local=trust",
     "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]);
@@ -130,7 +169,7 @@ export const pgCtl = {
   bin: pgBin("pg_ctl"),
   log: (c) => join(c.run, "postgres.log"),
   start: (c) => ["-D", c.pgdata, "-l", pgCtl.log(c), "-w", "-t", "60",
-    "-o", `-p ${c.ports.db} -k ${c.run}`, "start"],
+    "-o", `-p ${c.ports.db} -k ${c.run} -c unix_socket_permissions=0700`, "start"],
   stop: (c) => ["-D", c.pgdata, "-m", "fast", "-w", "stop"],
 };
 
@@ -141,17 +180,18 @@ function runningPort(c) {
   return Number(lines[3]);
 }
 
+/** Starts this stack's Postgres unless it runs; true when it was (re)started. */
 async function startPostgres(c) {
   if (pgRunning(c)) {
     const port = runningPort(c);
-    if (port === c.ports.db) return;
+    if (port === c.ports.db) return false;
     log(`Postgres of this stack runs on port ${port}; restarting it on ${c.ports.db}`);
     asPostgres(pgCtl.bin, pgCtl.stop(c));
   }
   if (await portOpen(c.ports.db)) {
     throw new StackError(`port ${c.ports.db} (database) is taken by another process; stop it or set CRYO_PORT_OFFSET`);
   }
-  ownedByPostgres(c.run, 0o755);
+  ownedByPostgres(c.run, SOCKET_DIR_MODE);
   await waitForReap(c);
   const logFile = pgCtl.log(c);
   log(`starting Postgres on ${c.ports.db}`);
@@ -161,12 +201,18 @@ async function startPostgres(c) {
     const tail = existsSync(logFile) ? readFileSync(logFile, "utf8").split("\n").slice(-15).join("\n") : "";
     throw new StackError(`Postgres did not start:\n${r.stderr}${r.stdout}\n--- ${logFile} ---\n${tail}`);
   }
+  return true;
 }
 
+/**
+ * psql over the stack's socket as `user` (default the bootstrap superuser). SQL goes in on stdin, never in the
+ * arguments: process arguments are readable by every local user (ps, /proc/<pid>/cmdline), and some of our
+ * statements carry secrets. `file` runs a file instead.
+ */
 export function psql(c, sql, { user = "supabase_admin", file, db = "postgres", extra = [] } = {}) {
   const args = ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", c.run, "-p", String(c.ports.db), "-U", user, "-d", db, ...extra];
-  if (file) args.push("-f", file); else args.push("-c", sql);
-  return run(pgBin("psql"), args);
+  if (file) args.push("-f", file);
+  return run(pgBin("psql"), args, file ? {} : { input: sql });
 }
 
 function mustPsql(c, what, opts) {
@@ -176,13 +222,18 @@ function mustPsql(c, what, opts) {
 }
 
 function applyPlatform(c) {
-  mustPsql(c, "platform emulation (scripts/platform/platform.sql)", { file: join(ROOT, "scripts/platform/platform.sql") });
+  const file = join(ROOT, "scripts/platform/platform.sql");
+  const hash = createHash("sha256").update(readFileSync(file)).digest("hex").slice(0, 16);
+  mustPsql(c, "platform emulation (scripts/platform/platform.sql)", { file, extra: ["-v", `platform_hash=${hash}`] });
 }
 
-function applyMigrations(c) {
+/**
+ * `supabase migration up --include-all` as postgres, then the reserved-role check. Throws StackError naming the
+ * failed migration and its error. `workdir` is a Supabase project folder (CRYO_SUPABASE_WORKDIR: the stack's
+ * own tests point it elsewhere).
+ */
+export function applyMigrations(c, workdir = process.env.CRYO_SUPABASE_WORKDIR || ROOT) {
   const url = `${c.dbUrl}?sslmode=disable`;
-  // CRYO_SUPABASE_WORKDIR points the CLI at another project folder (the stack's own tests use it).
-  const workdir = process.env.CRYO_SUPABASE_WORKDIR || ROOT;
   const r = run(join(ROOT, "node_modules/.bin/supabase"), ["migration", "up", "--db-url", url, "--include-all", "--workdir", workdir],
     { cwd: ROOT, env: { ...process.env, SUPABASE_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" } });
   const out = `${r.stdout}${r.stderr}`;
@@ -191,8 +242,25 @@ function applyMigrations(c) {
     const failed = applying.length ? `supabase/migrations/${applying[applying.length - 1]}` : "a migration";
     throw new StackError(`migration failed: ${failed}\n${out.trim()}`);
   }
-  const applied = [...out.matchAll(/Applying migration (\S+)/g)].length;
-  if (applied) log(`applied ${applied} migration(s)`);
+  const applied = [...out.matchAll(/Applying migration (\S+?)\.*$/gm)].map((m) => m[1]);
+  if (applied.length) log(`applied ${applied.length} migration(s)`);
+  checkReservedRoles(c, applied);
+}
+
+/**
+ * supautils refuses, on hosted projects, any change a migration makes to a reserved role (anon, authenticated,
+ * service_role, authenticator, supabase_*...: attributes, password, and the settings of those without `*` in
+ * supautils.reserved_roles) and any grant of a reserved membership (authenticator, pg_*_server_*). Role DDL
+ * fires no event trigger, so the emulation compares with the baseline recorded before any migration ran.
+ */
+function checkReservedRoles(c, applied) {
+  const r = mustPsql(c, "checking reserved roles", { sql: "select platform_emulation.reserved_violations()", extra: ["-At"] });
+  const violations = r.stdout.trim();
+  if (!violations) return;
+  throw new StackError(`a migration broke a platform rule: reserved roles and reserved memberships cannot be changed by
+migrations on Supabase (supautils.reserved_roles / supautils.reserved_memberships); \`supabase db push\` would fail.
+${violations.split("\n").map((l) => `  ${l}`).join("\n")}
+migrations applied in this run: ${applied.length ? applied.join(", ") : "(none; the change was made earlier: npm run reset)"}`);
 }
 
 // Next to the cluster, so that it lives and dies with the data it describes.
@@ -218,27 +286,29 @@ function applySeed(c) {
 }
 
 function setApiPassword(c, secrets) {
-  // Local stand-in for the deploy step that gives cryo_api its login password.
+  // Local stand-in for the deploy step that gives cryo_api its login password (on stdin, see psql()).
   const pw = secrets.apiPassword.replace(/'/g, "''");
   mustPsql(c, "setting the cryo_api password", { sql: `alter role cryo_api with login password '${pw}'` });
 }
 
 /** --- pgbouncer (local Supavisor, transaction mode) --- */
 
-async function startPgbouncer(c, secrets) {
-  const pid = readPid(c.pgbouncerPid);
-  if (pidAlive(pid) && await portOpen(c.ports.pooler)) return;
-  // Ours, but listening elsewhere (the stack was started with other ports): replace it.
-  if (pidAlive(pid)) process.kill(pid, "SIGTERM");
-  if (await portOpen(c.ports.pooler)) {
-    throw new StackError(`port ${c.ports.pooler} (pooler) is taken by another process; stop it or set CRYO_PORT_OFFSET`);
-  }
-  ownedByPostgres(c.pgbouncerDir, 0o700);
+/** The pooler's admin-console user (database `pgbouncer`); not a Postgres role. */
+export const POOLER_ADMIN = "pgbouncer_admin";
+
+/**
+ * Starts pgbouncer, or keeps the running one when it listens where and how it should. `restart`: Postgres was
+ * just (re)started under it (after a crash, say), so it is replaced: pgbouncer 1.18 keeps what it learnt of
+ * the old server - after failed logins it rejects every new client with "server login has been failing"
+ * (fast fail) and only tries a new server login when a rejected client triggers one (reworked upstream in
+ * 1.22, pgbouncer#998) - and a fresh pooler starts from the live server instead.
+ */
+async function startPgbouncer(c, secrets, { restart = false } = {}) {
   const ini = c.pgbouncerIni;
   const users = join(c.pgbouncerDir, "userlist.txt");
   const logFile = join(c.pgbouncerDir, "pgbouncer.log");
   // Pool sizing mirrors the CLI's [db.pooler] defaults; server_login_retry short so a fresh role is usable fast.
-  writeFileSync(ini, `[databases]
+  const iniText = `[databases]
 postgres = host=127.0.0.1 port=${c.ports.db} dbname=postgres
 
 [pgbouncer]
@@ -248,8 +318,8 @@ unix_socket_dir =
 pool_mode = transaction
 auth_type = scram-sha-256
 auth_file = ${users}
-admin_users = postgres
-stats_users = postgres
+admin_users = ${POOLER_ADMIN}
+stats_users = ${POOLER_ADMIN}
 default_pool_size = ${process.env.CRYO_POOLER_POOL_SIZE || 20}
 max_client_conn = ${process.env.CRYO_POOLER_MAX_CLIENTS || 200}
 server_login_retry = 1
@@ -259,8 +329,23 @@ server_idle_timeout = 300
 ignore_startup_parameters = extra_float_digits,options,search_path
 logfile = ${logFile}
 pidfile = ${c.pgbouncerPid}
-`);
-  writeFileSync(users, `"cryo_api" "${secrets.apiPassword}"\n"postgres" "postgres"\n`, { mode: 0o600 });
+`;
+  // The admin console (SHOW/PAUSE/RECONNECT...) has its own random password from .local/<stack>/secrets.json.
+  const usersText = `"cryo_api" "${secrets.apiPassword}"\n"${POOLER_ADMIN}" "${secrets.poolerAdminPassword}"\n`;
+  const same = (f, text) => existsSync(f) && readFileSync(f, "utf8") === text;
+  const pid = readPid(c.pgbouncerPid);
+  // Ours and configured as now: keep it. Ours but listening elsewhere or configured otherwise: replace it.
+  if (!restart && pidAlive(pid) && same(ini, iniText) && same(users, usersText) && await portOpen(c.ports.pooler)) return;
+  if (pidAlive(pid)) {
+    process.kill(pid, "SIGTERM");
+    await waitFor(() => !pidAlive(pid), 3000, 50);
+  }
+  if (await portOpen(c.ports.pooler)) {
+    throw new StackError(`port ${c.ports.pooler} (pooler) is taken by another process; stop it or set CRYO_PORT_OFFSET`);
+  }
+  ownedByPostgres(c.pgbouncerDir, 0o700);
+  writeFileSync(ini, iniText);
+  writeFileSync(users, usersText, { mode: 0o600 });
   for (const f of [ini, users]) if (isRoot) chownSync(f, ...pgIds());
   rmSync(c.pgbouncerPid, { force: true });
   log(`starting pgbouncer (transaction mode) on ${c.ports.pooler}`);
@@ -297,21 +382,41 @@ export function functionsEnv(c, secrets) {
     // load scenarios exists. Production leaves both unset (CRYO_ENV defaults to production).
     CRYO_ENV: process.env.CRYO_ENV || "local",
     CRYO_DEBUG_ROUTES: process.env.CRYO_DEBUG_ROUTES || "1",
+    NO_COLOR: "1", // plain text in functions.log
+    // The per-caller limit: the test stack keeps the production default (300 requests/s per caller) so the
+    // tests see it; the dev stack, where `npm run load` runs, raises it so that the load scenarios (one
+    // caller per connection, several hundred requests/s each) still measure the pool and the pooler.
+    CRYO_RATE_LIMIT_POINTS: process.env.CRYO_RATE_LIMIT_POINTS || (c.name === "dev" ? "10000" : ""),
   };
 }
 
-async function functionsHealthy(c) {
+/** GET /health: { status } (0 when nothing answered within `timeoutMs`) and the body, for diagnostics. */
+async function functionsHealth(c, timeoutMs = 2000) {
   try {
-    const r = await fetch(`${c.functionsUrl}/health`, { signal: AbortSignal.timeout(2000) });
-    await r.body?.cancel();
-    return r.status === 200;
-  } catch { return false; }
+    const r = await fetch(`${c.functionsUrl}/health`, { signal: AbortSignal.timeout(timeoutMs) });
+    return { status: r.status, body: (await r.text()).slice(0, 500) };
+  } catch (e) {
+    return { status: 0, body: String(e?.message ?? e) };
+  }
 }
+
+async function functionsHealthy(c) {
+  return (await functionsHealth(c)).status === 200;
+}
+
+// How long a server that answers, but not yet 200 (its database module is still recovering from an outage:
+// breaker open, pooler reconnecting), is given before it is replaced. It heals by itself (tests/stack/
+// pool_faults.test.mjs); restarting it throws away that recovery and starts a new process on a loaded machine.
+const FUNCTIONS_RECOVERY_MS = 20000;
 
 async function startFunctions(c, secrets) {
   const pid = readPid(c.functionsPid);
-  if (pidAlive(pid) && await functionsHealthy(c)) return;
-  if (pidAlive(pid)) process.kill(pid, "SIGTERM");
+  if (pidAlive(pid)) {
+    const h = await functionsHealth(c);
+    if (h.status === 200) return;
+    if (h.status !== 0 && await waitFor(() => functionsHealthy(c), FUNCTIONS_RECOVERY_MS, 250)) return;
+    try { process.kill(-pid, "SIGTERM"); } catch { process.kill(pid, "SIGTERM"); }
+  }
   if (await portOpen(c.ports.api)) {
     if (!await waitFor(async () => !(await portOpen(c.ports.api)), 3000)) {
       throw new StackError(`port ${c.ports.api} (functions) is taken by another process; stop it or set CRYO_PORT_OFFSET`);
@@ -322,12 +427,34 @@ async function startFunctions(c, secrets) {
   const child = spawn(join(ROOT, "node_modules/.bin/deno"),
     ["run", "--allow-net", "--allow-env", "--allow-read", "--config", join(ROOT, "deno.json"), join(ROOT, "scripts/functions-server.ts")],
     { cwd: ROOT, detached: true, stdio: ["ignore", out, out], env: { ...process.env, ...functionsEnv(c, secrets) } });
+  let exited = null;
+  child.once("exit", (code, signal) => (exited = { code, signal }));
   child.unref();
   writeFileSync(c.functionsPid, String(child.pid));
-  if (!await waitFor(() => functionsHealthy(c), 60000, 200)) {
-    const tail = readFileSync(c.functionsLog, "utf8").split("\n").slice(-20).join("\n");
-    throw new StackError(`edge functions did not become healthy at ${c.functionsUrl}/health:\n${tail}`);
+  // Healthy, or dead (no point waiting a minute for a process that is gone).
+  await waitFor(async () => exited !== null || await functionsHealthy(c), 60000, 200);
+  if (exited) {
+    const tail = readFileSync(c.functionsLog, "utf8").split("\n").slice(-8).join("\n");
+    const inUse = /AddrInUse/.test(tail) ? `\nport ${c.ports.api} is in use: ${portUsers(c.ports.api)}` : "";
+    throw new StackError(`the functions server exited (${exited.signal ?? `code ${exited.code}`}) before serving:${inUse}\n` +
+      `--- ${c.functionsLog} ---\n${tail}`);
   }
+  if (!await functionsHealthy(c)) {
+    const tail = readFileSync(c.functionsLog, "utf8").split("\n").slice(-20).join("\n");
+    const h = await functionsHealth(c);
+    const poolerLog = join(c.pgbouncerDir, "pgbouncer.log");
+    const ptail = existsSync(poolerLog)
+      ? readFileSync(poolerLog, "utf8").split("\n").filter((l) => !/ stats: /.test(l)).slice(-15).join("\n") : "";
+    throw new StackError(`edge functions did not become healthy at ${c.functionsUrl}/health (last answer: ${h.status} ${h.body}):\n` +
+      `--- ${c.functionsLog} ---\n${tail}\n--- ${poolerLog} ---\n${ptail}`);
+  }
+}
+
+/** Which sockets hold a local port (ss), for error messages. */
+function portUsers(port) {
+  const r = run("ss", ["-Htanp", `sport = :${port}`]);
+  const lines = (r.stdout || "").trim();
+  return lines ? `\n${lines}` : "(no socket now)";
 }
 
 function stopFunctions(c) {
@@ -338,20 +465,31 @@ function stopFunctions(c) {
   rmSync(c.functionsPid, { force: true });
 }
 
+/**
+ * A cluster with nothing but the platform emulation: what a new hosted project has before its first
+ * migration. The stack starts this way; the platform tests build throwaway ones (any `c` shaped like
+ * stackConfig()'s) to check the emulation itself.
+ */
+export async function bootstrapCluster(c) {
+  const fresh = ensureCluster(c);
+  const started = await startPostgres(c);
+  applyPlatform(c);
+  return { fresh, started };
+}
+
 /** --- Commands --- */
 
 export async function start(c = stackConfig()) {
   ensureNodeDeps();
   ensureAptPackages();
   const secrets = await ensureSecrets(c);
-  const fresh = ensureCluster(c);
+  reserveStackPorts(c);
+  const { fresh, started } = await bootstrapCluster(c);
   if (fresh) rmSync(seededMarker(c), { force: true });
-  await startPostgres(c);
-  applyPlatform(c);
   applyMigrations(c);
   setApiPassword(c, secrets);
   applySeed(c);
-  await startPgbouncer(c, secrets);
+  await startPgbouncer(c, secrets, { restart: started });
   await startFunctions(c, secrets);
   return c;
 }

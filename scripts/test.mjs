@@ -45,7 +45,7 @@ const suites = {
     const r = await exec(SUPABASE, ["db", "advisors", "--db-url", cliDbUrl, "--type", "all", "--level", "warn", "--fail-on", "warn"]);
     return { passed: r.code === 0 ? 1 : 0, failed: r.code === 0 ? 0 : 1 };
   },
-  // plpgsql_check over every schema of ours.
+  // plpgsql_check over every schema of ours (`db lint` creates plpgsql_check itself, in a rolled-back transaction).
   async lint() {
     const schemas = ["public", "private", "audit", "api"].filter((s) =>
       stack.psql(c, `select 1 from pg_namespace where nspname = '${s}'`, { extra: ["-At"] }).stdout.trim() === "1");
@@ -54,6 +54,12 @@ const suites = {
   },
   // pgTAP, counted per assertion; a file that dies without a plan counts as one failure.
   async pgtap() {
+    // Like `supabase test db`: a new project has no pgTAP; the runner creates it, as postgres, in `extensions`.
+    const ext = stack.psql(c, "create extension if not exists pgtap with schema extensions", { user: "postgres" });
+    if (ext.status !== 0) {
+      console.error(`creating pgtap failed:\n${ext.stderr}`);
+      return { passed: 0, failed: 1 };
+    }
     const env = { PGPASSWORD: "postgres" };
     const r = await exec("pg_prove", ["-v", "--ext", ".sql", "-r", "-h", "127.0.0.1", "-p", String(c.ports.db),
       "-U", "postgres", "-d", "postgres", "supabase/tests"], env);

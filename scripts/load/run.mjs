@@ -54,13 +54,20 @@ function summarize(samples, seconds) {
   };
 }
 
-/** Runs autocannon and keeps every response (time, status, latency) for percentiles and recovery. */
+let identities = 0;
+/**
+ * Runs autocannon and keeps every response (time, status, latency) for percentiles and recovery. Each
+ * connection is its own caller (an apikey header of its own), as many browsers would be: the functions'
+ * per-caller rate limit (CRYO_RATE_LIMIT_*) then limits no connection of a scenario, and the scenarios keep
+ * measuring the pool and the pooler, the limiter's own cost included.
+ */
 function load({ url = PING, connections, duration }) {
   return new Promise((resolve, reject) => {
     const samples = [];
     const t0 = performance.now();
     let reqErrors = 0;
-    const inst = autocannon({ url, connections, duration, timeout: 15, pipelining: 1 }, (err, result) => {
+    const setupClient = (client) => client.setHeaders({ apikey: `load-${process.pid}-${identities++}` });
+    const inst = autocannon({ url, connections, duration, timeout: 15, pipelining: 1, setupClient }, (err, result) => {
       if (err) return reject(err);
       resolve({ samples, result, reqErrors, seconds: (performance.now() - t0) / 1000 });
     });

@@ -2,7 +2,7 @@
 // because it stops and breaks pieces of it on purpose; every test leaves the stack healthy again.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -54,6 +54,53 @@ test("a crashed Postgres (SIGKILL, stale postmaster.pid) is recovered by start",
   assert.equal(r.code, 0, r.out);
   assert.match(r.out, /starting Postgres/);
   assert.ok(await healthy(), "healthy again through the pooler");
+});
+
+// A client socket holding `port` as its source port, as the kernel makes them (no SO_REUSEADDR), connected to
+// `peer`; closed with a reset on any line on stdin (so it leaves no TIME_WAIT behind, which would block too).
+const HOLD_PORT_PY = `
+import socket, struct, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 0)
+s.connect(("127.0.0.1", int(sys.argv[2])))
+print("held", flush=True)
+sys.stdin.readline()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+s.close()
+`;
+const hasPython = spawnSync("python3", ["--version"]).status === 0;
+
+test("the stack's ports are kept out of the ephemeral range, and a clash with a connection's source port is named at once", { skip: !hasPython && "needs python3" }, async () => {
+  // The cause of the crashed-Postgres flake: the stack's ports lie in Linux's ephemeral range, so an outgoing
+  // connection (or its TIME_WAIT) could hold one as its source port, and the functions server restarted by
+  // `start` could not bind it: it died with AddrInUse and start waited a minute for it.
+  if (process.getuid?.() === 0) {
+    const reserved = readFileSync("/proc/sys/net/ipv4/ip_local_reserved_ports", "utf8").trim().split(",");
+    const inRange = (p) => reserved.some((r) => { const [a, b = a] = r.split("-").map(Number); return p >= a && p <= b; });
+    for (const p of Object.values(c.ports)) assert.ok(inRange(p), `port ${p} is reserved`);
+  }
+  const pid = readPid(c.functionsPid);
+  process.kill(-pid, "SIGTERM");
+  await new Promise((r) => setTimeout(r, 500));
+  // Reservation only stops the kernel from choosing the port; an explicit bind still can, as here.
+  const holder = spawn("python3", ["-c", HOLD_PORT_PY, String(c.ports.api), String(c.ports.pooler)], { stdio: ["pipe", "pipe", "inherit"] });
+  await new Promise((resolve, reject) => { holder.stdout.once("data", resolve); holder.once("exit", reject); });
+  try {
+    const t = Date.now();
+    const r = stackCmd("start");
+    assert.equal(r.code, 1);
+    assert.match(r.out, new RegExp(`the functions server exited .*before serving:\\nport ${c.ports.api} is in use`));
+    assert.match(r.out, /AddrInUse/);
+    assert.ok(Date.now() - t < 30000, "reported at once, not after the minute of health checks");
+  } finally {
+    holder.stdin.end("close\n");
+    await new Promise((r) => holder.once("exit", r));
+  }
+  const r = stackCmd("start");
+  assert.equal(r.code, 0, r.out);
+  assert.ok(await healthy());
 });
 
 test("a stale functions pid file is ignored and the server restarted", async () => {

@@ -1,18 +1,20 @@
 // GET /functions/v1/health          liveness, one database round trip through the pooler, pool summary
+//                                   (no server version, no addresses: failures say only their code)
 // GET /functions/v1/health/metrics  Prometheus text: pool, transactions, errors, retries, breaker
 // GET /functions/v1/health/ping     the smallest pooled transaction as anon (load tests measure this)
 // GET /functions/v1/health/slow     holds a connection for ?ms= (local stacks only: CRYO_DEBUG_ROUTES=1)
 // GET /functions/v1/health/ping-pipelined  /ping in the pipelined extended protocol (local stacks only)
-import { Hono } from "../_shared/deps.ts";
 import { database, DbError } from "../_shared/db.ts";
-import { ApiError, errorBody, notFound, onError } from "../_shared/errors.ts";
+import { ApiError, errorBody, notFound } from "../_shared/errors.ts";
+import { createApp } from "../_shared/http.ts";
+import { log } from "../_shared/log.ts";
 import { registry } from "../_shared/metrics.ts";
 import { loadConfig } from "../_shared/config.ts";
 
 // Validate the environment when the function loads, so a bad variable fails the deploy, not a request.
 loadConfig();
 
-const app = new Hono().basePath("/health");
+const app = createApp("/health");
 const ANON = { role: "anon" };
 
 app.get("/", async (c) => {
@@ -20,24 +22,17 @@ app.get("/", async (c) => {
   let db;
   try {
     db = database();
-    const row = await db.queryAs<{ server_version: string }[]>(
-      ANON,
-      (tx) => tx`select current_setting('server_version') as server_version`,
-      { readOnly: true },
-    ).then((rows) => rows[0]);
+    await db.queryAs(ANON, (tx) => tx`select 1`, { readOnly: true });
     const latency_ms = Math.round((performance.now() - started) * 100) / 100;
-    return c.json({
-      status: "ok",
-      database: { reachable: true, server_version: row.server_version, latency_ms },
-      pool: db.summary(),
-    });
+    return c.json({ status: "ok", database: { reachable: true, latency_ms }, pool: db.summary() });
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
+    // The cause (which can name the pooler's address) goes to the log; the caller gets the code only.
+    log("warn", "health: database unreachable", { error: e instanceof Error ? e.message : String(e) });
     const retryAfter = e instanceof DbError ? e.headers["Retry-After"] ?? "5" : "5";
     return c.json(
       {
         status: "unavailable",
-        ...errorBody("DB_UNAVAILABLE", `database unreachable through the pooler: ${message}`),
+        ...errorBody("DB_UNAVAILABLE", "the database is unreachable through the pooler"),
         ...(e instanceof DbError ? { cause: e.code } : {}),
         ...(db ? { pool: db.summary() } : {}),
       },
@@ -78,8 +73,5 @@ app.get("/slow", async (c) => {
   await db.queryAs(ANON, (tx) => tx`select pg_sleep(${ms / 1000})`, { readOnly: true });
   return c.json({ slept_ms: ms });
 });
-
-app.notFound(notFound);
-app.onError(onError);
 
 export default { fetch: app.fetch };

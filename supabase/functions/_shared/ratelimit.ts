@@ -1,0 +1,94 @@
+// Per-caller fairness, so one client cannot take every request slot of an isolate from the others (the
+// database module holds 4 connections and a queue of 64: a burst of one caller would fill it and get everyone
+// shed with 503). Two limits per caller, both rate-limiter-flexible RateLimiterMemory counters:
+//   CRYO_RATE_LIMIT_POINTS       requests a caller may start per window (default 300; 0 turns both limits off)
+//   CRYO_RATE_LIMIT_WINDOW_S     window length in seconds (default 1)
+//   CRYO_RATE_LIMIT_CONCURRENCY  requests of one caller in flight at once (default 16: a quarter of the queue)
+// Over either: 429 RATE_LIMITED with Retry-After (seconds). The counts live in the isolate's memory: each
+// isolate limits on its own (hosted runs several), a fairness guard rather than a quota.
+// Memory: one small record per caller seen in the current window (or with a request in flight), dropped when
+// its window ends, so it is bounded by the distinct callers per window: at most the request rate times it.
+import { createHash } from "node:crypto";
+import type { Context, MiddlewareHandler } from "./deps.ts";
+import { RateLimiterMemory, RateLimiterRes, z } from "./deps.ts";
+import { errorBody } from "./errors.ts";
+
+const Env = z.object({
+  CRYO_RATE_LIMIT_POINTS: z.coerce.number().int().min(0).max(1_000_000).default(300),
+  CRYO_RATE_LIMIT_WINDOW_S: z.coerce.number().int().min(1).max(3600).default(1),
+  CRYO_RATE_LIMIT_CONCURRENCY: z.coerce.number().int().min(1).max(100_000).default(16),
+});
+
+export type RateLimitConfig = { points: number; windowS: number; concurrency: number };
+
+export class RateLimitConfigError extends Error {}
+
+/** The limit from the environment (empty variables mean unset); throws RateLimitConfigError naming a bad one. */
+export function rateLimitConfig(env: Record<string, string | undefined> = Deno.env.toObject()): RateLimitConfig {
+  const clean = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith("CRYO_RATE_LIMIT_") && v));
+  const r = Env.safeParse(clean);
+  if (!r.success) {
+    throw new RateLimitConfigError(r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+  }
+  return {
+    points: r.data.CRYO_RATE_LIMIT_POINTS,
+    windowS: r.data.CRYO_RATE_LIMIT_WINDOW_S,
+    concurrency: r.data.CRYO_RATE_LIMIT_CONCURRENCY,
+  };
+}
+
+const digest = (s: string) => createHash("sha256").update(s).digest("base64url").slice(0, 22);
+
+/**
+ * Who is calling, as an opaque key: a hash of the Authorization bearer token, else of the apikey header, else
+ * the client address (first hop of x-forwarded-for, as set by the platform's gateway; else the connection's
+ * remote address). Secrets are never kept, only their hashes.
+ */
+export function callerKey(c: Context): string {
+  const auth = c.req.header("authorization");
+  const bearer = auth?.match(/^bearer\s+(\S+)/i)?.[1];
+  if (bearer) return `t:${digest(bearer)}`;
+  const apikey = c.req.header("apikey");
+  if (apikey) return `k:${digest(apikey)}`;
+  const forwarded = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
+  if (forwarded) return `a:${forwarded}`;
+  const remote = (c.env as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr?.hostname;
+  return remote ? `a:${remote}` : "a:unknown";
+}
+
+// A request in flight holds one point of the concurrency counter until it ends (given back then); the long
+// window only bounds how long a point lost to a crash could stay taken.
+const IN_FLIGHT_WINDOW_S = 60;
+
+/** Middleware enforcing `cfg` per callerKey(); a no-op when cfg.points is 0. */
+export function rateLimit(cfg: RateLimitConfig): MiddlewareHandler {
+  if (cfg.points === 0) return async (_c, next) => await next();
+  const rate = new RateLimiterMemory({ points: cfg.points, duration: cfg.windowS });
+  const inFlight = new RateLimiterMemory({ points: cfg.concurrency, duration: IN_FLIGHT_WINDOW_S });
+  const limited = (c: Context, retryAfterS: number, what: string) =>
+    c.json(
+      errorBody("RATE_LIMITED", `${what}; retry after ${retryAfterS} s`),
+      429,
+      { "Retry-After": String(retryAfterS) },
+    );
+  return async (c, next) => {
+    const key = callerKey(c);
+    try {
+      await rate.consume(key);
+    } catch (e) {
+      if (!(e instanceof RateLimiterRes)) throw e;
+      return limited(c, Math.max(1, Math.ceil(e.msBeforeNext / 1000)), "too many requests from this caller");
+    }
+    try {
+      await inFlight.consume(key);
+    } catch (e) {
+      if (!(e instanceof RateLimiterRes)) throw e;
+      return limited(c, 1, `more than ${cfg.concurrency} requests of this caller at once`);
+    }
+    try {
+      await next();
+    } finally {
+      await inFlight.reward(key);
+    }
+  };
+}
