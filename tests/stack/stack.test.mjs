@@ -5,6 +5,15 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+
+/** Whether a port can be bound on 127.0.0.1 now (not listened on, and not held as a connection's source port). */
+function bindable(port) {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+  });
+}
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, stackConfig } from "../../scripts/lib/config.mjs";
@@ -151,7 +160,16 @@ test("a failing migration is named with its error, exits non-zero and leaves not
 });
 
 test("a cluster made with other ports (another CRYO_PORT_OFFSET, an old clone's data) starts on the configured ones", async () => {
-  const other = String(Number(process.env.CRYO_PORT_OFFSET || 0) + 7);
+  // An offset whose three ports can be bound right now: on a busy machine a connection may hold one of them
+  // as its source port (the stack reserves its ports only once it starts on them).
+  const base = Number(process.env.CRYO_PORT_OFFSET || 0);
+  let other;
+  for (let k = 7; k < 400 && other === undefined; k += 13) {
+    const p = stackConfig("test");
+    const ports = [p.ports.api + k, p.ports.db + k, p.ports.pooler + k].map((x) => x - base + base);
+    if ((await Promise.all(ports.map(bindable))).every(Boolean)) other = String(base + k);
+  }
+  assert.ok(other, "a free port offset was found");
   assert.equal(stackCmd("stop").code, 0);
   const r1 = stackCmd("start", { CRYO_PORT_OFFSET: other });
   assert.equal(r1.code, 0, r1.out);
