@@ -308,7 +308,9 @@ $$;
  *   insert_sql  a new row for the target's team ($target), as a client would send it
  * Statements may call tests.fid() and tests.get_supabase_uid(): they run as the actor.
  */
+set client_min_messages = warning; -- a first run has nothing to drop
 drop table if exists tests.matrix_fixture;
+reset client_min_messages;
 create table tests.matrix_fixture (
   table_name regclass primary key,
   row_filter text not null default $$id = tests.fid('<table>', $target)$$,
