@@ -18,7 +18,8 @@ select tests.access_fixture();
 
 create temporary table expected (row_model text, action text, actor text, on_public text, on_alpha text, on_beta text);
 insert into expected values
-  -- team_data: rows with team_id + visibility: public rows for all readers, team rows for the team; editors, owners and the team's writing service client write
+  -- team_data: rows with team_id + visibility. Public rows for every reader, team rows for the team;
+  -- the team's editors and owners and its writing service client write
   -- row model   action    actor          public      Alpha's     Beta's
   ('team_data', 'select', 'anon',        'allowed',  'filtered', 'filtered'),
   ('team_data', 'select', 'outsider',    'allowed',  'filtered', 'filtered'),
@@ -186,7 +187,7 @@ insert into expected values
   ('membership','delete', 'svc_read_a',  null,       'filtered', 'filtered'),
   ('membership','delete', 'svc_write_b', null,       'filtered', 'filtered'),
   ('membership','delete', 'svc_none',    null,       'filtered', 'filtered'),
-  -- invitation: invitations: the teams owners manage them, the invitee reads their own pending ones
+  -- invitation: invitations: the team's owners manage them, the invitee reads their own pending ones
   -- row model   action    actor          public      Alpha's     Beta's
   ('invitation','select', 'anon',        null,       'filtered', 'filtered'),
   ('invitation','select', 'outsider',    null,       'allowed',  'allowed'),
