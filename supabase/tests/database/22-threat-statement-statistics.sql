@@ -1,4 +1,5 @@
 /**
+ * Threat: statement statistics show one client's statements (and the values in them) to another.
  * pg_stat_statements and the API roles (issue 7, item 7, SQL side). The extension grants SELECT to PUBLIC
  * as its owner; migration 20261130010300 revokes it where the migration's role owns the extension and
  * leaves a notice elsewhere (hosted Supabase: the owner is supabase_admin; see docs/security-sql.md).
@@ -33,6 +34,7 @@ select is(left(tests.error_as('cryo_service', '{"scope": "molecules:read"}', 'se
   'the scoped service role cannot read pg_stat_statements at all');
 
 -- What authenticated could read today: only statements run as authenticated, never the project's own.
+-- as authenticated
 select tests.authenticate_as_role('authenticated');
 select is(
   (select count(*)::int from extensions.pg_stat_statements s

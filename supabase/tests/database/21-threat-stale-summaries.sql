@@ -1,13 +1,14 @@
 /**
- * Summaries answer from live access (issue 7, item 5): the materialized views are refreshed every 10–15
- * minutes, but a molecule or mixture made private, or deleted, stops being summarised to anyone who can no
- * longer read it at once, before any refresh. Fixture: 02-access-model.sql.
+ * Threat: a stale summary shows what may no longer be read. The materialized views are refreshed every
+ * 10–15 minutes, but a molecule or mixture made private, or deleted, stops being summarised to anyone who
+ * can no longer read it at once, before any refresh (the readers check the live row).
  */
 begin;
 select plan(19);
 select tests.access_fixture();
 
 -- Alpha publishes its molecule and mixture; the views are refreshed while they are public.
+-- as the owner of Alpha
 select tests.authenticate_as('acc_owner_a');
 update public.molecules set visibility = 'public' where id = tests.fid('molecules', 'A');
 update public.mixtures set visibility = 'public' where id = tests.fid('mixtures', 'A');
@@ -18,6 +19,7 @@ do $$ begin
 end $$;
 
 /** --- While public --- */
+-- as anon
 select tests.authenticate_as_role('anon');
 select is((select value_count from public.molecule_property_summary(tests.fid('molecules', 'A'))), 1::bigint,
   'anon reads the property summary of the published molecule');
@@ -26,6 +28,7 @@ select is((select component_count from public.mixture_composition_summary(tests.
 select tests.clear_authentication();
 
 /** --- Un-published: read back at once, no refresh --- */
+-- as the owner of Alpha
 select tests.authenticate_as('acc_owner_a');
 update public.molecules set visibility = 'team' where id = tests.fid('molecules', 'A');
 update public.mixtures set visibility = 'team' where id = tests.fid('mixtures', 'A');
@@ -35,6 +38,7 @@ select is((select visibility from private.molecule_property_summary where molecu
 select is((select visibility from private.mixture_composition_summary where mixture_id = tests.fid('mixtures', 'A')), 'public',
   'the materialized view still says the mixture is public');
 
+-- as anon
 select tests.authenticate_as_role('anon');
 select is_empty($$select * from public.molecule_property_summary(tests.fid('molecules', 'A'))$$,
   'anon gets no property summary of the molecule once it is private');
@@ -42,6 +46,7 @@ select is_empty($$select * from public.mixture_composition_summary(tests.fid('mi
   'anon gets no composition summary of the mixture once it is private');
 select tests.clear_authentication();
 
+-- as a signed-in user in no team
 select tests.authenticate_as('acc_outsider');
 select is_empty($$select * from public.molecule_property_summary(tests.fid('molecules', 'A'))$$,
   'a non-member gets no property summary of the un-published molecule');
@@ -49,11 +54,13 @@ select is_empty($$select * from public.mixture_composition_summary(tests.fid('mi
   'a non-member gets no composition summary of the un-published mixture');
 select tests.clear_authentication();
 
+-- as an editor of Beta
 select tests.authenticate_as('acc_editor_b');
 select is_empty($$select * from public.molecule_property_summary(tests.fid('molecules', 'A'))$$,
   'a member of another team gets nothing either');
 select tests.clear_authentication();
 
+-- as a viewer of Alpha
 select tests.authenticate_as('acc_viewer_a');
 select is((select value_count from public.molecule_property_summary(tests.fid('molecules', 'A'))), 1::bigint,
   'a member of the molecule''s team still reads its summary');
@@ -62,6 +69,7 @@ select is((select component_count from public.mixture_composition_summary(tests.
 select tests.clear_authentication();
 
 /** --- Deleted: read back at once, no refresh --- */
+-- as the owner of Alpha
 select tests.authenticate_as('acc_owner_a');
 delete from public.molecules where id = tests.fid('molecules', 'A');
 delete from public.mixtures where id = tests.fid('mixtures', 'A');
@@ -69,6 +77,7 @@ select tests.clear_authentication();
 select isnt_empty($$select 1 from private.molecule_property_summary where molecule_id = tests.fid('molecules', 'A')$$,
   'the materialized view still holds the deleted molecule');
 
+-- as a viewer of Alpha
 select tests.authenticate_as('acc_viewer_a');
 select is_empty($$select * from public.molecule_property_summary(tests.fid('molecules', 'A'))$$,
   'even a member of its team gets no summary of a deleted molecule');
@@ -79,22 +88,26 @@ select tests.clear_authentication();
 -- A public molecule deleted by the project (reference data): gone for everyone at once.
 delete from public.mixture_components where molecule_id = tests.fid('molecules', 'P');
 delete from public.molecules where id = tests.fid('molecules', 'P');
+-- as anon
 select tests.authenticate_as_role('anon');
 select is_empty($$select * from public.molecule_property_summary(tests.fid('molecules', 'P'))$$,
   'anon gets no summary of a deleted public molecule');
 select tests.clear_authentication();
+-- as a signed-in user in no team
 select tests.authenticate_as('acc_outsider');
 select is_empty($$select * from public.molecule_property_summary(tests.fid('molecules', 'P'))$$,
   'nor does a signed-in non-member');
 select tests.clear_authentication();
 
 /** --- Still answering what may be read --- */
+-- as anon
 select tests.authenticate_as_role('anon');
 select is((select component_count from public.mixture_composition_summary(tests.fid('mixtures', 'P'))), 1::bigint,
   'anon still reads the summary of a public mixture (numbers from the view until the next refresh)');
 select is_empty($$select * from public.mixture_composition_summary(tests.fid('mixtures', 'B'))$$,
   'anon never reads another team''s private mixture summary');
 select tests.clear_authentication();
+-- as an editor of Beta
 select tests.authenticate_as('acc_editor_b');
 select is((select component_count from public.mixture_composition_summary(tests.fid('mixtures', 'B'))), 1::bigint,
   'a member reads their own team''s private mixture summary');

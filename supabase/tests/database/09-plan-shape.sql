@@ -4,26 +4,6 @@
  * once), and never seq-scan the big tables. Timing is not asserted here; see `npm run bench:rls`.
  */
 
-/**
- * tests.plan_as(actor text, query text) returns jsonb
- * EXPLAIN (ANALYZE, FORMAT JSON) of the query as a matrix actor (acting as PostgREST would).
- */
-create or replace function tests.plan_as(actor text, query text)
-returns jsonb
-language plpgsql
-set search_path = ''
-as $$
-declare
-  plan json;
-begin
-  perform tests.act_as(actor, 'molecules');
-  execute 'explain (analyze, costs off, timing off, format json) ' || query into plan;
-  perform tests.clear_authentication();
-  return plan::jsonb;
-end
-$$;
-grant execute on function tests.plan_as(text, text) to anon, authenticated, service_role;
-
 begin;
 select plan(17);
 select tests.access_fixture();
@@ -82,6 +62,7 @@ select ok(not jsonb_path_exists(plan, '$.** ? (@.Filter like_regex "my_team_ids"
 -- The runner owns the temp table: API roles may not create temporary objects (TEMPORARY is revoked).
 create temporary table page (id uuid, name text, visibility text, team_id uuid);
 grant insert on page to authenticated;
+-- as a viewer of Alpha
 select tests.authenticate_as('acc_viewer_a');
 insert into page select id, name, visibility, team_id from public.molecules
   where (name, id) > ('compound 010000', '00000000-0000-0000-0000-000000000000'::uuid) order by name, id limit 50;

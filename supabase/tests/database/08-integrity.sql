@@ -18,9 +18,9 @@ select is_empty($$select * from private.validate_integrity() where row_id in (se
 alter table public.molecule_identifiers disable trigger molecule_identifiers_inherit_access;
 update public.molecule_identifiers set team_id = tests.fid('teams', 'B') where id = tests.fid('molecule_identifiers', 'A');
 alter table public.molecule_identifiers enable trigger molecule_identifiers_inherit_access;
-alter table public.mixture_components disable trigger mixture_components_xcheck_molecule;
+alter table public.mixture_components disable trigger mixture_components_access;
 update public.mixture_components set molecule_id = tests.fid('molecules', 'B') where id = tests.fid('mixture_components', 'A');
-alter table public.mixture_components enable trigger mixture_components_xcheck_molecule;
+alter table public.mixture_components enable trigger mixture_components_access;
 delete from public.team_members where team_id = tests.fid('teams', 'A') and role = 'owner';
 insert into public.mixtures (id, name, source) values (tests.fid('mixtures', 'empty'), 'empty mixture', 'integrity test');
 insert into public.molecules (id, name, smiles, inchikey, source, molecular_weight) values

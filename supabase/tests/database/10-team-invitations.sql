@@ -1,78 +1,19 @@
 /**
- * Membership by consent (issue 7, item 6): invitations (the access matrix, acceptance, expiry, revocation,
- * invitations by e-mail), removal that ends access at once, creators set by the server (a service
- * client's non-uuid sub included), and errors that tell nothing about rows the caller cannot read.
- * Fixture and matrix helpers: 02-access-model.sql.
+ * Membership by consent: inviting (server-set inviter, timestamps and expiry), accepting by user id and
+ * by e-mail, revocation, expiry, who may accept or create teams, removal ending access at once, and team
+ * names. The invitation matrix is in 02-access-matrix; forged creators and hidden-row errors have their
+ * own threat files.
  */
-
-/**
- * tests.error_of(stmt text) returns text
- * 'SQLSTATE: message' of the error the statement raises as the current role, or 'no error' (undone).
- */
-create or replace function tests.error_of(stmt text)
-returns text
-language plpgsql
-set search_path = ''
-as $$
-begin
-  begin
-    execute stmt;
-    raise exception 'undo' using errcode = 'TSTUN';
-  exception
-    when sqlstate 'TSTUN' then return 'no error';
-    when others then return sqlstate || ': ' || sqlerrm;
-  end;
-end
-$$;
-
-/**
- * tests.error_as(role_name text, claims jsonb, stmt text) returns text
- * tests.error_of() as an API role with the given claims (usable for cryo_service, which cannot call pgTAP).
- */
-create or replace function tests.error_as(role_name text, claims jsonb, stmt text)
-returns text
-language plpgsql
-set search_path = ''
-as $$
-declare
-  result text;
-begin
-  perform tests.authenticate_as_role(role_name, claims);
-  result := tests.error_of(stmt);
-  perform tests.clear_authentication();
-  return result;
-end
-$$;
-grant execute on function tests.error_of(text), tests.error_as(text, jsonb, text) to anon, authenticated, cryo_service;
-
 begin;
-select plan(146);
+select plan(48);
 select tests.access_fixture();
 do $$ begin
   perform tests.create_supabase_user('inv_one', 'inv.one@test.local');
   perform tests.create_supabase_user('inv_two', 'inv.two@test.local');
 end $$;
 
-/** --- The matrix: 10 actors × select/insert/update (revoke)/delete on Alpha's and Beta's invitation --- */
--- Owners manage their team's invitations; the invitee (by user id or e-mail) only reads their own pending
--- ones; nobody else, no service client, and never anon, sees or touches them.
-select is(tests.matrix_case(a.actor, 'team_invitations', o.op, g.target), e.expected,
-  format('team_invitations: %s %s on %s gives %s', a.actor, o.op, g.target, e.expected))
-from (values ('anon'), ('outsider'), ('viewer_a'), ('editor_a'), ('owner_a'), ('editor_b'),
-             ('svc_write_a'), ('svc_read_a'), ('svc_write_b'), ('svc_none')) a(actor)
-cross join (values ('select'), ('insert'), ('update'), ('delete')) o(op)
-cross join (values ('A'), ('B')) g(target)
-cross join lateral (select case
-  when o.op = 'insert' and g.target = 'B' then null
-  when o.op = 'select' then case when a.actor = 'outsider' or (g.target = 'A' and a.actor = 'owner_a') then 'ok' else 'filtered' end
-  when a.actor = 'anon' then '42501'
-  when o.op = 'insert' then case when a.actor = 'owner_a' then 'ok' else '42501' end
-  else case when g.target = 'A' and a.actor = 'owner_a' then 'ok' else 'filtered' end
-  end as expected) e
-where e.expected is not null
-order by o.op, a.actor, g.target;
-
-/** --- Acting as a team owner: inviting --- */
+/** --- Inviting --- */
+-- as the owner of Alpha
 select tests.authenticate_as('acc_owner_a');
 select lives_ok(format($$insert into public.team_invitations (id, team_id, invitee_user_id, role, invited_by, created_at, accepted_at, accepted_by, revoked_at)
   values (%L, %L, %L, 'editor', %L, now() - interval '1 year', now(), %L, now())$$,
@@ -108,7 +49,8 @@ select throws_ok(format($$insert into public.team_members (team_id, user_id, rol
   tests.fid('teams', 'A'), tests.get_supabase_uid('inv_one')), '42501', null, 'an owner still cannot add the user directly');
 select tests.clear_authentication();
 
-/** --- Acting as the invitee (by user id) --- */
+/** --- Accepting --- */
+-- as the invitee (by user id)
 select tests.authenticate_as('inv_one');
 select results_eq($$select id from public.team_invitations$$, array[tests.fid('team_invitations', 'one')],
   'the invitee sees their own pending invitation, and no one else''s');
@@ -129,7 +71,7 @@ select tests.clear_authentication();
 select is((select accepted_by from public.team_invitations where id = tests.fid('team_invitations', 'one')), tests.get_supabase_uid('inv_one'),
   'the owner''s record shows who accepted and when');
 
-/** --- Acting as someone the invitation is not for --- */
+-- as a user the invitation is not for
 select tests.authenticate_as('acc_outsider');
 select is(tests.error_of(format($$select public.accept_team_invitation(%L)$$, tests.fid('team_invitations', 'two'))),
   tests.error_of(format($$select public.accept_team_invitation(%L)$$, extensions.gen_random_uuid())),
@@ -139,6 +81,7 @@ select is_empty(format($$select 1 from public.team_members where team_id = %L an
 select tests.clear_authentication();
 
 /** --- Revocation --- */
+-- as the owner of Alpha
 select tests.authenticate_as('acc_owner_a');
 select isnt_empty(format($$update public.team_invitations set revoked_at = now() where id = %L returning id$$, tests.fid('team_invitations', 'two')),
   'an owner revokes an invitation');
@@ -147,6 +90,7 @@ select isnt_empty(format($$update public.team_invitations set revoked_at = null,
 select ok((select revoked_at is not null and role = 'viewer' and invitee_email = 'inv.two@test.local' from public.team_invitations where id = tests.fid('team_invitations', 'two')),
   '...but change nothing: a revocation cannot be undone, role and invitee stay');
 select tests.clear_authentication();
+-- as the invitee of the revoked invitation
 select tests.authenticate_as('inv_two');
 select is_empty($$select 1 from public.team_invitations$$, 'the invitee no longer sees a revoked invitation');
 select is(tests.error_of(format($$select public.accept_team_invitation(%L)$$, tests.fid('team_invitations', 'two'))),
@@ -157,6 +101,7 @@ select tests.clear_authentication();
 /** --- Expiry (an invitation made 8 days ago, expired yesterday) --- */
 insert into public.team_invitations (id, team_id, invitee_user_id, role, created_at, expires_at)
 values (tests.fid('team_invitations', 'old'), tests.fid('teams', 'A'), tests.get_supabase_uid('inv_two'), 'editor', now() - interval '8 days', now() - interval '1 day');
+-- as the invitee of the expired invitation
 select tests.authenticate_as('inv_two');
 select is_empty($$select 1 from public.team_invitations$$, 'the invitee does not see an expired invitation');
 select is(tests.error_of(format($$select public.accept_team_invitation(%L)$$, tests.fid('team_invitations', 'old'))),
@@ -167,11 +112,12 @@ select tests.clear_authentication();
 /** --- An e-mail invitation, accepted --- */
 insert into public.team_invitations (id, team_id, invitee_email, role)
 values (tests.fid('team_invitations', 'mail'), tests.fid('teams', 'B'), 'INV.TWO@test.local', 'viewer');
+-- as the invitee by e-mail
 select tests.authenticate_as('inv_two');
 select results_eq($$select id from public.team_invitations$$, array[tests.fid('team_invitations', 'mail')],
   'the invitee sees the invitation sent to their e-mail address (any case)');
 select is(public.accept_team_invitation(tests.fid('team_invitations', 'mail')), tests.fid('teams', 'B'), 'and accepts it');
-select results_eq(format($$select role from public.team_members where user_id = %L$$, tests.get_supabase_uid('inv_two')), array['viewer'],
+select results_eq(format($$select role::text from public.team_members where user_id = %L$$, tests.get_supabase_uid('inv_two')), array['viewer'],
   'the e-mail invitee is now a viewer of Beta');
 select tests.clear_authentication();
 
@@ -186,10 +132,12 @@ select is(left(tests.error_as('cryo_service', jsonb_build_object('sub', 'svc:imp
 select is(left(tests.error_as('anon', '{}', $$select public.create_team('anon team')$$), 5), '42501', 'anon cannot create teams');
 
 /** --- Removal ends access at once --- */
+-- as the owner of Alpha
 select tests.authenticate_as('acc_owner_a');
 select isnt_empty(format($$delete from public.team_members where team_id = %L and user_id = %L returning user_id$$,
   tests.fid('teams', 'A'), tests.get_supabase_uid('inv_one')), 'an owner removes the member who joined');
 select tests.clear_authentication();
+-- as the removed member
 select tests.authenticate_as('inv_one');
 select is_empty(format($$select 1 from public.teams where id = %L$$, tests.fid('teams', 'A')), 'the removed member no longer sees the team');
 select is_empty(format($$select 1 from public.molecules where id = %L$$, tests.fid('molecules', 'A')), 'nor its private rows');
@@ -201,6 +149,7 @@ select tests.clear_authentication();
 -- The runner owns the temp table: API roles may not create temporary objects (TEMPORARY is revoked).
 create temporary table outsider_team (id uuid);
 grant select, insert on outsider_team to authenticated;
+-- as a user who created a team and left it
 select tests.authenticate_as('acc_outsider');
 insert into outsider_team select public.create_team('Outsider''s own lab');
 select isnt_empty($$select 1 from public.teams where id = (select id from outsider_team)$$, 'a creator sees the team they created');
@@ -210,84 +159,6 @@ select is_empty($$select 1 from public.teams where id = (select id from outsider
 select lives_ok($$select public.create_team('Fixture Beta')$$, 'a team name used by a team the caller cannot see is free to use (no hint it exists)');
 select throws_ok($$select public.create_team('Fixture Beta')$$, '23505', null, 'a user cannot create two teams of the same name');
 select tests.clear_authentication();
-
-/** --- Who sets server-owned columns: only roles that bypass RLS (the project's), never an API role --- */
-select is(private.is_project_role(r), r in ('postgres', 'service_role'),
-  format('%s %s a project role', r, case when r in ('postgres', 'service_role') then 'is' else 'is not' end))
-from unnest(array['postgres', 'service_role', 'anon', 'authenticated', 'cryo_service', 'cryo_api', 'authenticator']) r;
-
-/** --- created_by is the server's --- */
-select tests.authenticate_as('acc_editor_a');
-select lives_ok(format($$insert into public.molecules (id, name, smiles, inchikey, source, team_id, visibility, created_by)
-  values (%L, 'forged creator', 'CC', 'FORGEDCREATORX-XXXXXXXXXX-N', 'test', %L, 'team', %L)$$,
-  tests.fid('molecules', 'forged'), tests.fid('teams', 'A'), tests.get_supabase_uid('acc_owner_a')), 'an editor inserts a molecule naming someone else as creator');
-select is((select created_by from public.molecules where id = tests.fid('molecules', 'forged')), tests.get_supabase_uid('acc_editor_a'),
-  'the molecule''s creator is the caller, not the value sent');
-select lives_ok(format($$update public.molecules set created_by = %L where id = %L$$, tests.get_supabase_uid('acc_owner_a'), tests.fid('molecules', 'forged')),
-  'an editor updates created_by...');
-select is((select created_by from public.molecules where id = tests.fid('molecules', 'forged')), tests.get_supabase_uid('acc_editor_a'),
-  '...and it does not change');
-select lives_ok(format($$insert into public.mixtures (id, name, source, team_id, visibility, created_by) values (%L, 'forged mixture', 'test', %L, 'team', %L)$$,
-  tests.fid('mixtures', 'forged'), tests.fid('teams', 'A'), tests.get_supabase_uid('acc_owner_a')), 'an editor inserts a mixture naming someone else');
-select is((select created_by from public.mixtures where id = tests.fid('mixtures', 'forged')), tests.get_supabase_uid('acc_editor_a'),
-  'the mixture''s creator is the caller');
-select tests.clear_authentication();
-select is(tests.error_as('cryo_service', jsonb_build_object('sub', 'svc:importer', 'scope', 'molecules:write mixtures:write', 'team_id', tests.fid('teams', 'A')),
-  format($$insert into public.molecules (id, name, smiles, inchikey, source, team_id, visibility, created_by)
-    values (%L, 'service molecule', 'CCC', 'SERVICEMOLECUL-EXXXXXXXXX-N', 'test', %L, 'team', %L)$$,
-    tests.fid('molecules', 'svc'), tests.fid('teams', 'A'), tests.get_supabase_uid('acc_owner_a'))),
-  'no error', 'a service client whose sub is not a uuid writes a molecule without error');
-select is(tests.error_as('cryo_service', jsonb_build_object('sub', 'svc:importer', 'scope', 'molecules:write mixtures:write', 'team_id', tests.fid('teams', 'A')),
-  format($$insert into public.mixtures (name, source, team_id, visibility) values ('service mixture', 'test', %L, 'team')$$, tests.fid('teams', 'A'))),
-  'no error', 'and a mixture');
-select tests.authenticate_as_role('cryo_service', jsonb_build_object('sub', 'svc:importer', 'scope', 'molecules:write', 'team_id', tests.fid('teams', 'A')));
-insert into public.molecules (id, name, smiles, inchikey, source, team_id, visibility, created_by)
-values (tests.fid('molecules', 'svc'), 'service molecule', 'CCC', 'SERVICEMOLECUL-EXXXXXXXXX-N', 'test', tests.fid('teams', 'A'), 'team', tests.get_supabase_uid('acc_owner_a'));
-select tests.clear_authentication();
-select is((select created_by from public.molecules where id = tests.fid('molecules', 'svc')), null,
-  'a service client''s rows have no creator (its sub is not a user), whatever it sent');
-
-/** --- Errors tell nothing about rows the caller cannot read --- */
-select tests.authenticate_as('acc_editor_a');
-select is(tests.error_of(format($$insert into public.molecule_identifiers (molecule_id, kind, value, source) values (%L, 'cas', '50-00-0', 't')$$, tests.fid('molecules', 'B'))),
-          tests.error_of(format($$insert into public.molecule_identifiers (molecule_id, kind, value, source) values (%L, 'cas', '50-00-0', 't')$$, extensions.gen_random_uuid())),
-  'an identifier for another team''s hidden molecule fails exactly like one for a molecule that does not exist (code and text)');
-select is(left(tests.error_of(format($$insert into public.molecule_identifiers (molecule_id, kind, value, source) values (%L, 'cas', '50-00-0', 't')$$, tests.fid('molecules', 'B'))), 5),
-  '42501', 'and that error is a refusal (42501), as for any row the caller may not write');
-select is(tests.error_of(format($$insert into public.mixture_components (mixture_id, molecule_id, concentration, unit) values (%L, %L, 1, 'M')$$,
-            tests.fid('mixtures', 'A'), tests.fid('molecules', 'B'))),
-          tests.error_of(format($$insert into public.mixture_components (mixture_id, molecule_id, concentration, unit) values (%L, %L, 1, 'M')$$,
-            tests.fid('mixtures', 'A'), extensions.gen_random_uuid())),
-  'a component using another team''s hidden molecule fails exactly like one using a molecule that does not exist');
-select is(tests.error_of(format($$insert into public.mixture_components (mixture_id, molecule_id, concentration, unit) values (%L, %L, 1, 'M')$$,
-            tests.fid('mixtures', 'B'), tests.fid('molecules', 'P'))),
-          tests.error_of(format($$insert into public.mixture_components (mixture_id, molecule_id, concentration, unit) values (%L, %L, 1, 'M')$$,
-            extensions.gen_random_uuid(), tests.fid('molecules', 'P'))),
-  'a component of another team''s hidden mixture fails exactly like one of a mixture that does not exist');
-select is(tests.error_of(format($$update public.molecular_properties set molecule_id = %L where id = %L$$, tests.fid('molecules', 'B'), tests.fid('molecular_properties', 'A'))),
-          tests.error_of(format($$update public.molecular_properties set molecule_id = %L where id = %L$$, extensions.gen_random_uuid(), tests.fid('molecular_properties', 'A'))),
-  'moving a property onto a hidden molecule fails exactly like moving it onto a missing one');
-select unalike(tests.error_of(format($$insert into public.molecule_identifiers (molecule_id, kind, value, source, team_id) values (%L, 'cas', '50-00-0', 't', %L)$$,
-  tests.fid('molecules', 'A'), tests.fid('teams', 'B'))), '%' || tests.fid('teams', 'B') || '%',
-  'a team mismatch error does not echo another team''s id');
-select matches(tests.error_of(format($$insert into public.molecule_identifiers (molecule_id, kind, value, source, team_id) values (%L, 'cas', '50-00-0', 't', %L)$$,
-  tests.fid('molecules', 'A'), tests.fid('teams', 'B'))), '^23514: ', 'a team mismatch is still a check violation (23514)');
-select doesnt_match(tests.error_of(format($$insert into public.molecule_identifiers (molecule_id, kind, value, source, team_id) values (%L, 'cas', '50-00-0', 't', %L)$$,
-  tests.fid('molecules', 'A'), tests.fid('teams', 'B'))), '[0-9a-f]{8}-([0-9a-f]{4}-){3}', 'and names no id at all');
-select tests.clear_authentication();
-select is(tests.error_as('cryo_service', jsonb_build_object('scope', 'properties:write', 'team_id', tests.fid('teams', 'A')),
-    format($$insert into public.molecular_properties (molecule_id, property_type_id, numeric_value, source) values (%L, %L, 1, 't')$$, tests.fid('molecules', 'B'), tests.fid('property_types', 'P'))),
-  tests.error_as('cryo_service', jsonb_build_object('scope', 'properties:write', 'team_id', tests.fid('teams', 'A')),
-    format($$insert into public.molecular_properties (molecule_id, property_type_id, numeric_value, source) values (%L, %L, 1, 't')$$, extensions.gen_random_uuid(), tests.fid('property_types', 'P'))),
-  'a service client writing a property of another team''s molecule fails exactly like one of a missing molecule');
-select is(tests.error_as('cryo_service', jsonb_build_object('scope', 'properties:write', 'team_id', tests.fid('teams', 'A')),
-    format($$insert into public.molecular_properties (molecule_id, property_type_id, numeric_value, source) values (%L, %L, 1, 't')$$, tests.fid('molecules', 'A'), tests.fid('property_types', 'P'))),
-  'no error', 'while a property of its own team''s molecule is written (the parent need not be readable under another scope)');
-select matches(tests.error_of(format($$insert into public.mixture_components (mixture_id, molecule_id, concentration, unit) values (%L, %L, 1, 'M')$$,
-  tests.fid('mixtures', 'P'), tests.fid('molecules', 'A'))), '^23514: ', 'a private molecule in a public mixture is refused (23514)');
-select doesnt_match(tests.error_of(format($$insert into public.mixture_components (mixture_id, molecule_id, concentration, unit) values (%L, %L, 1, 'M')$$,
-  tests.fid('mixtures', 'P'), tests.fid('molecules', 'A'))), '[0-9a-f]{8}-([0-9a-f]{4}-){3}',
-  'without naming the molecule or its team');
 
 select * from finish();
 rollback;
