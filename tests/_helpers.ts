@@ -1,7 +1,7 @@
 // Shared by the Deno integration tests: where the running test stack is, and tokens minted with its local
 // signing key (as Supabase Auth would mint them).
-import { importJWK, SignJWT } from "npm:jose@6.2.18";
-import postgres from "npm:postgres@3.4.9";
+import { importJWK, SignJWT } from "jose";
+import postgres from "postgres";
 
 export const FUNCTIONS_URL = Deno.env.get("FUNCTIONS_URL") ?? "http://127.0.0.1:54421/functions/v1";
 export const DB_URL = Deno.env.get("DB_URL") ?? "postgresql://postgres:postgres@127.0.0.1:54422/postgres";

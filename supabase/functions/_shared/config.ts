@@ -2,7 +2,7 @@
 // bad variable. Defaults are chosen for a transaction-mode pooler (Supavisor :6543 in production, pgbouncer
 // locally): a small client-side pool, short timeouts, and a breaker that gives up fast while the database is
 // away. Names starting with SUPABASE_ are reserved for the platform's own secrets, hence CRYO_*.
-import { z } from "./deps.ts";
+import { z } from "zod";
 
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 const flag = z.enum(["0", "1", "true", "false"]).default("0").transform((v) => v === "1" || v === "true");

@@ -1,7 +1,8 @@
 // CORS for browser clients of every function (Hono's `cors` middleware). Callers authenticate with a bearer
 // token or an apikey header, never with cookies, so any origin may call by default; CRYO_CORS_ORIGINS narrows
 // it to a comma-separated list of origins (e.g. "https://app.example.org,http://localhost:3000").
-import { cors, type MiddlewareHandler } from "./deps.ts";
+import type { MiddlewareHandler } from "hono";
+import { cors } from "hono/cors";
 
 /** The request headers supabase-js sends (as Supabase's own functions allow). */
 export const CORS_ALLOW_HEADERS = ["authorization", "x-client-info", "apikey", "content-type"];

@@ -1,8 +1,7 @@
 // The one way a function makes its Hono app, so every function gets the same HTTP basics: its base path with
 // or without a trailing slash, CORS (preflights and headers on every response, errors included), the
 // per-caller rate limit, and JSON errors `{ error: { code, message } }` that never carry internals.
-import { Hono } from "./deps.ts";
-import type { Context } from "./deps.ts";
+import { type Context, Hono } from "hono";
 import { corsMiddleware } from "./cors.ts";
 import { ApiError, errorBody, notFound, onError } from "./errors.ts";
 import { log } from "./log.ts";

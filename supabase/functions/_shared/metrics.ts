@@ -1,6 +1,6 @@
 // Prometheus metrics of the database layer (prom-client, own registry so nothing global leaks between
 // isolates or tests). Buckets are in seconds and start below a millisecond: a warm acquisition is microseconds.
-import { Counter, Gauge, Histogram, Registry } from "./deps.ts";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
 
 export const registry = new Registry();
 

@@ -9,8 +9,9 @@
 // Memory: one small record per caller seen in the current window (or with a request in flight), dropped when
 // its window ends, so it is bounded by the distinct callers per window: at most the request rate times it.
 import { createHash } from "node:crypto";
-import type { Context, MiddlewareHandler } from "./deps.ts";
-import { RateLimiterMemory, RateLimiterRes, z } from "./deps.ts";
+import type { Context, MiddlewareHandler } from "hono";
+import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import { z } from "zod";
 import { errorBody } from "./errors.ts";
 
 const Env = z.object({
