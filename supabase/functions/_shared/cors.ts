@@ -6,11 +6,11 @@ import { cors } from "hono/cors";
 
 /** The request headers supabase-js sends (as Supabase's own functions allow). */
 export const CORS_ALLOW_HEADERS = ["authorization", "x-client-info", "apikey", "content-type"];
-export const CORS_ALLOW_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+const CORS_ALLOW_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 /** Response headers a browser script may read: how long to back off, and the error codes' content type. */
-export const CORS_EXPOSE_HEADERS = ["retry-after", "content-type"];
+const CORS_EXPOSE_HEADERS = ["retry-after", "content-type"];
 
-export class CorsConfigError extends Error {}
+class CorsConfigError extends Error {}
 
 /**
  * `"*"` or the list of allowed origins from CRYO_CORS_ORIGINS (unset or empty: `"*"`). Throws CorsConfigError
