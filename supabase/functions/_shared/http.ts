@@ -19,7 +19,7 @@ const PUBLIC_5XX: Record<number, string> = {
  * Errors to responses: 4xx keep their message (it is about the caller's input); a 5xx keeps its code and
  * headers (Retry-After) but gets a generic message, its details logged.
  */
-export function publicError(err: Error, c: Context): Response {
+function publicError(err: Error, c: Context): Response {
   if (err instanceof ApiError && err.status >= 500) {
     log("warn", "request failed", { code: err.code, status: err.status, error: err.message, path: c.req.path });
     const message = PUBLIC_5XX[err.status] ?? PUBLIC_5XX[500];

@@ -9,7 +9,7 @@ import type { z } from "zod";
 import { ApiError } from "./errors.ts";
 
 /** One problem of a request: where (`query`, `json`…; a dotted path inside it) and the rule it broke. */
-export type InputIssue = { target: string; path: string; message: string };
+type InputIssue = { target: string; path: string; message: string };
 
 /**
  * Middleware validating `target` of the request against `schema` (@hono/zod-validator): on success the parsed
