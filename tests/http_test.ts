@@ -71,7 +71,7 @@ Deno.test("5xx responses keep code and Retry-After but no internal detail; 4xx k
     });
   });
   app.get("/bad", () => {
-    throw new ApiError(400, "INVALID_INPUT", "ms must be a number");
+    throw new ApiError(400, "INVALID_INPUT", "limit must be a number");
   });
   const down = await app.fetch(new Request("http://f/x/down", { headers: { origin: ORIGIN } }));
   const body = await down.json();
@@ -81,7 +81,7 @@ Deno.test("5xx responses keep code and Retry-After but no internal detail; 4xx k
   assert.equal(down.headers.get("access-control-allow-origin"), "*");
   assert.doesNotMatch(JSON.stringify(body), /10\.0\.0\.7|ECONNREFUSED|6543/);
   const bad = await app.fetch(new Request("http://f/x/bad"));
-  assert.equal((await bad.json()).error.message, "ms must be a number");
+  assert.equal((await bad.json()).error.message, "limit must be a number");
 });
 
 Deno.test({
