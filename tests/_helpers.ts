@@ -1,7 +1,5 @@
-// Shared by the Deno integration tests: where the running test stack is, and tokens minted with its local
-// signing key (as Supabase Auth would mint them).
-import { importJWK, SignJWT } from "npm:jose@6.2.18";
-import postgres from "npm:postgres@3.4.9";
+// Shared by the Deno integration tests: where the running test stack is, and a direct admin connection.
+import postgres from "postgres";
 
 export const FUNCTIONS_URL = Deno.env.get("FUNCTIONS_URL") ?? "http://127.0.0.1:54421/functions/v1";
 export const DB_URL = Deno.env.get("DB_URL") ?? "postgresql://postgres:postgres@127.0.0.1:54422/postgres";
@@ -10,13 +8,4 @@ export const POOLER_URL = Deno.env.get("POOLER_URL") ?? "";
 /** A direct connection as `postgres` (the migration owner), for arranging fixtures. */
 export function adminSql() {
   return postgres(DB_URL, { max: 2, prepare: false, onnotice: () => {} });
-}
-
-export async function signToken(claims: Record<string, unknown>, ttlSeconds = 3600): Promise<string> {
-  const jwk = JSON.parse(await Deno.readTextFile(new URL("../.local/keys/signing_key.json", import.meta.url)));
-  const key = await importJWK(jwk, "ES256");
-  const now = Math.floor(Date.now() / 1000);
-  return await new SignJWT({ iat: now, exp: now + ttlSeconds, ...claims })
-    .setProtectedHeader({ alg: "ES256", kid: jwk.kid, typ: "JWT" })
-    .sign(key);
 }

@@ -18,10 +18,6 @@ function simpleOnly(b: Uint8Array): boolean {
 export class FaultProxy {
   mode: ProxyMode = "pass";
   inserts = 0;
-  commits = 0;
-  /** Client writes made only of simple-protocol Query messages; all client writes. */
-  simpleQueries = 0;
-  writes = 0;
   /** Client writes holding an extended-protocol message (Parse, Bind…): bind parameters or a describe. */
   extendedWrites = 0;
   /** Every byte the clients sent, as latin1 text (what reached the pooler). */
@@ -81,12 +77,9 @@ export class FaultProxy {
       this.inserts += inserts;
       // A write made only of simple Query messages (not a pipeline that begins with a simple BEGIN).
       const onlyQueries = simpleOnly(buf.subarray(0, n));
-      if (onlyQueries) this.simpleQueries++;
-      else this.extendedWrites++;
-      this.writes++;
+      if (!onlyQueries) this.extendedWrites++;
       this.sent += new TextDecoder("latin1").decode(buf.subarray(0, n));
       const commits = (text.match(/\bcommit\b/g)?.length ?? 0) + (onlyQueries && inserts ? 1 : 0);
-      this.commits += commits;
       await upstream.write(buf.subarray(0, n)).catch(() => {});
       if (commits && this.mode === "drop-commit-ack") {
         // COMMIT is on its way to the server; the client never hears back. The server side stays up a

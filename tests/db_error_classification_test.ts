@@ -3,7 +3,7 @@
 // they are (4xx/500 for that request only): no retry, no breaker, no ambiguous-commit answer, no leaked
 // connection or slot.
 import assert from "node:assert/strict";
-import postgres from "npm:postgres@3.4.9";
+import postgres from "postgres";
 import { DB_URL, POOLER_URL } from "./_helpers.ts";
 import { loadConfig } from "../supabase/functions/_shared/config.ts";
 import { Database, DbError } from "../supabase/functions/_shared/db.ts";

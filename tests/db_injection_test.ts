@@ -3,7 +3,7 @@
 // path (one round trip, values as transaction settings) must answer exactly as the bind-parameter path does,
 // for random values, and must take the bind path itself where the placeholder is not a value position.
 import assert from "node:assert/strict";
-import fc from "npm:fast-check@4.10.2";
+import fc from "fast-check";
 import { POOLER_URL } from "./_helpers.ts";
 import { FaultProxy } from "./_proxy.ts";
 import { loadConfig } from "../supabase/functions/_shared/config.ts";

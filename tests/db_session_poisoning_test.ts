@@ -3,7 +3,7 @@
 // settings, a role and temp objects on every server connection. Every transaction of the database module must
 // start from a known state whatever was left behind: identity, settings, role, and no temp shadowing.
 import assert from "node:assert/strict";
-import postgres from "npm:postgres@3.4.9";
+import postgres from "postgres";
 import { adminSql, POOLER_URL } from "./_helpers.ts";
 import { loadConfig } from "../supabase/functions/_shared/config.ts";
 import { Database } from "../supabase/functions/_shared/db.ts";

@@ -1,7 +1,7 @@
 // The scoped service path end to end, as an edge function would take it: log in to the transaction pooler
 // as cryo_api, switch per transaction to cryo_service with the token's claims, and let RLS apply the scope.
 import assert from "node:assert/strict";
-import postgres from "npm:postgres@3.4.9";
+import postgres from "postgres";
 import { adminSql, POOLER_URL } from "./_helpers.ts";
 
 const run = crypto.randomUUID().slice(0, 8);

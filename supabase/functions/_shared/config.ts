@@ -2,10 +2,9 @@
 // bad variable. Defaults are chosen for a transaction-mode pooler (Supavisor :6543 in production, pgbouncer
 // locally): a small client-side pool, short timeouts, and a breaker that gives up fast while the database is
 // away. Names starting with SUPABASE_ are reserved for the platform's own secrets, hence CRYO_*.
-import { z } from "./deps.ts";
+import { z } from "zod";
 
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
-const flag = z.enum(["0", "1", "true", "false"]).default("0").transform((v) => v === "1" || v === "true");
 
 // The direct connection (db.<ref>.supabase.co:5432, user postgres) bypasses RLS and the pooler; production
 // must go through the transaction pooler.
@@ -31,7 +30,6 @@ const Env = z.object({
   CRYO_DB_SLOW_QUERY_MS: int(500, 0, 600000),
   CRYO_DB_ONE_ROUND_TRIP: z.enum(["0", "1", "true", "false"]).default("1").transform((v) => v === "1" || v === "true"),
   CRYO_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
-  CRYO_DEBUG_ROUTES: flag,
   SUPABASE_URL: z.string().url().optional(),
 }).superRefine((e, ctx) => {
   let url: URL;
@@ -50,9 +48,6 @@ const Env = z.object({
           "production must use the transaction pooler (…pooler.supabase.com:6543)",
       });
     }
-    if (e.CRYO_DEBUG_ROUTES) {
-      ctx.addIssue({ code: "custom", path: ["CRYO_DEBUG_ROUTES"], message: "debug routes are for local stacks only" });
-    }
   }
   if (e.CRYO_DB_REQUEST_TIMEOUT_MS < e.CRYO_DB_ACQUIRE_TIMEOUT_MS) {
     ctx.addIssue({
@@ -65,7 +60,7 @@ const Env = z.object({
 
 export type Config = z.infer<typeof Env>;
 
-export class ConfigError extends Error {}
+class ConfigError extends Error {}
 
 export function loadConfig(env: Record<string, string | undefined> = Deno.env.toObject()): Config {
   // An empty variable means "unset", so a blank line in an env file falls back to the default.

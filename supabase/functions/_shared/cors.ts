@@ -1,15 +1,16 @@
 // CORS for browser clients of every function (Hono's `cors` middleware). Callers authenticate with a bearer
 // token or an apikey header, never with cookies, so any origin may call by default; CRYO_CORS_ORIGINS narrows
 // it to a comma-separated list of origins (e.g. "https://app.example.org,http://localhost:3000").
-import { cors, type MiddlewareHandler } from "./deps.ts";
+import type { MiddlewareHandler } from "hono";
+import { cors } from "hono/cors";
 
 /** The request headers supabase-js sends (as Supabase's own functions allow). */
 export const CORS_ALLOW_HEADERS = ["authorization", "x-client-info", "apikey", "content-type"];
-export const CORS_ALLOW_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+const CORS_ALLOW_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 /** Response headers a browser script may read: how long to back off, and the error codes' content type. */
-export const CORS_EXPOSE_HEADERS = ["retry-after", "content-type"];
+const CORS_EXPOSE_HEADERS = ["retry-after", "content-type"];
 
-export class CorsConfigError extends Error {}
+class CorsConfigError extends Error {}
 
 /**
  * `"*"` or the list of allowed origins from CRYO_CORS_ORIGINS (unset or empty: `"*"`). Throws CorsConfigError

@@ -12,7 +12,6 @@ import { logThrottled } from "./log.ts";
 
 export { type Claims, Database } from "./db/database.ts";
 export { DbError, type ErrorClass } from "./db/errors.ts";
-export { ALLOWED_ROLES, API_SEARCH_PATH, type ApiRole, dollarQuote } from "./db/session.ts";
 export type { TxOptions } from "./db/transaction.ts";
 
 // postgres.js drops the promise of a cancel request and of some socket writes; when the pooler goes away
@@ -32,10 +31,4 @@ let instance: Database | undefined;
 export function database(): Database {
   if (!instance) instance = new Database(loadConfig());
   return instance;
-}
-
-export async function closeDb(): Promise<void> {
-  const d = instance;
-  instance = undefined;
-  await d?.end();
 }

@@ -1,6 +1,6 @@
 // One error shape for every function: `{ "error": { "code", "message", "details"? } }` with a stable,
 // machine-readable code. Anything unexpected becomes a 500 with code INTERNAL and no internals leaked.
-import type { Context } from "./deps.ts";
+import type { Context } from "hono";
 
 export class ApiError extends Error {
   constructor(

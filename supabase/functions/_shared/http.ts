@@ -1,8 +1,7 @@
 // The one way a function makes its Hono app, so every function gets the same HTTP basics: its base path with
 // or without a trailing slash, CORS (preflights and headers on every response, errors included), the
 // per-caller rate limit, and JSON errors `{ error: { code, message } }` that never carry internals.
-import { Hono } from "./deps.ts";
-import type { Context } from "./deps.ts";
+import { type Context, Hono } from "hono";
 import { corsMiddleware } from "./cors.ts";
 import { ApiError, errorBody, notFound, onError } from "./errors.ts";
 import { log } from "./log.ts";
@@ -20,7 +19,7 @@ const PUBLIC_5XX: Record<number, string> = {
  * Errors to responses: 4xx keep their message (it is about the caller's input); a 5xx keeps its code and
  * headers (Retry-After) but gets a generic message, its details logged.
  */
-export function publicError(err: Error, c: Context): Response {
+function publicError(err: Error, c: Context): Response {
   if (err instanceof ApiError && err.status >= 500) {
     log("warn", "request failed", { code: err.code, status: err.status, error: err.message, path: c.req.path });
     const message = PUBLIC_5XX[err.status] ?? PUBLIC_5XX[500];

@@ -2,7 +2,7 @@
 // caps log volume (100 events / 10 s per function), so repeated events of one kind are throttled: at most one
 // line per key and interval, with a count of what was suppressed.
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
-export type Level = keyof typeof LEVELS;
+type Level = keyof typeof LEVELS;
 
 let threshold: number = LEVELS.info;
 

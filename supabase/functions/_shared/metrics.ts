@@ -1,6 +1,6 @@
 // Prometheus metrics of the database layer (prom-client, own registry so nothing global leaks between
 // isolates or tests). Buckets are in seconds and start below a millisecond: a warm acquisition is microseconds.
-import { Counter, Gauge, Histogram, Registry } from "./deps.ts";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
 
 export const registry = new Registry();
 
@@ -89,15 +89,3 @@ export const metrics = {
     registers: [registry],
   }),
 };
-
-/** p-quantile (0..1) of a histogram from its cumulative buckets, in milliseconds (upper bucket bound). */
-export async function histogramQuantileMs(h: Histogram, q: number): Promise<number | null> {
-  const { values } = await h.get();
-  const buckets = values.filter((v) => v.metricName?.endsWith("_bucket"));
-  const total = values.find((v) => v.metricName?.endsWith("_count"))?.value ?? 0;
-  if (!total) return null;
-  for (const b of buckets) {
-    if (b.value >= q * total) return b.labels.le === "+Inf" ? Infinity : Number(b.labels.le) * 1000;
-  }
-  return null;
-}

@@ -9,8 +9,9 @@
 // Memory: one small record per caller seen in the current window (or with a request in flight), dropped when
 // its window ends, so it is bounded by the distinct callers per window: at most the request rate times it.
 import { createHash } from "node:crypto";
-import type { Context, MiddlewareHandler } from "./deps.ts";
-import { RateLimiterMemory, RateLimiterRes, z } from "./deps.ts";
+import type { Context, MiddlewareHandler } from "hono";
+import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import { z } from "zod";
 import { errorBody } from "./errors.ts";
 
 const Env = z.object({
@@ -21,7 +22,7 @@ const Env = z.object({
 
 export type RateLimitConfig = { points: number; windowS: number; concurrency: number };
 
-export class RateLimitConfigError extends Error {}
+class RateLimitConfigError extends Error {}
 
 /** The limit from the environment (empty variables mean unset); throws RateLimitConfigError naming a bad one. */
 export function rateLimitConfig(env: Record<string, string | undefined> = Deno.env.toObject()): RateLimitConfig {
@@ -44,7 +45,7 @@ const digest = (s: string) => createHash("sha256").update(s).digest("base64url")
  * the client address (first hop of x-forwarded-for, as set by the platform's gateway; else the connection's
  * remote address). Secrets are never kept, only their hashes.
  */
-export function callerKey(c: Context): string {
+function callerKey(c: Context): string {
   const auth = c.req.header("authorization");
   const bearer = auth?.match(/^bearer\s+(\S+)/i)?.[1];
   if (bearer) return `t:${digest(bearer)}`;

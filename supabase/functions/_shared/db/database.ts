@@ -14,11 +14,10 @@ import {
   ConsecutiveBreaker,
   ExponentialBackoff,
   handleWhen,
-  postgres,
   retry,
-  type Sql,
   wrap,
-} from "../deps.ts";
+} from "cockatiel";
+import postgres, { type Sql } from "postgres";
 import { type Config } from "../config.ts";
 import { log, logThrottled, setLogLevel } from "../log.ts";
 import { metrics } from "../metrics.ts";

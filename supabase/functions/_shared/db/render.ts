@@ -15,7 +15,7 @@
 // Values are serialised exactly as postgres.js serialises a bind parameter of the described type (its own
 // serializers, `sql.options.serializers`, keyed by type oid; text otherwise), so the same jsonb value is
 // stored the same way on both paths. NULL becomes `null::<type>`.
-import type { Sql } from "../deps.ts";
+import type { Sql } from "postgres";
 import { badValue } from "./errors.ts";
 import { type ApiRole, resetText, VALUE_SETTING } from "./session.ts";
 

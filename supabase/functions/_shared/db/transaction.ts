@@ -9,7 +9,7 @@
 //
 // Retries are only allowed when nothing can have committed; the connection is handed back once every reply
 // is in, unless the server or pooler closed it (postgres.js has then dropped it already).
-import type { Sql } from "../deps.ts";
+import type { Sql } from "postgres";
 import {
   AttemptError,
   connectionGone,
