@@ -3,14 +3,25 @@
 //   npm run token -- user <email> [--ttl seconds]
 //   npm run token -- anon
 import { randomUUID } from "node:crypto";
+import { parseArgs } from "node:util";
 import { stackConfig } from "./lib/config.mjs";
 import { anonKey, signToken } from "./lib/keys.mjs";
-import { psql } from "./stack.mjs";
+import { psql } from "./lib/postgres.mjs";
 
-const args = process.argv.slice(2);
-const ttlIdx = args.indexOf("--ttl");
-const ttl = ttlIdx >= 0 ? Number(args.splice(ttlIdx, 2)[1]) : 3600;
-const [kind, email] = args;
+const USAGE = "usage: npm run token -- user <email> [--ttl seconds] | anon";
+let parsed;
+try {
+  parsed = parseArgs({ allowPositionals: true, options: { ttl: { type: "string", default: "3600" } } });
+} catch (e) {
+  console.error(`${e.message}\n${USAGE}`);
+  process.exit(2);
+}
+const { positionals: [kind, email], values } = parsed;
+const ttl = Number(values.ttl);
+if (!Number.isInteger(ttl) || ttl <= 0) {
+  console.error(`--ttl must be a positive number of seconds\n${USAGE}`);
+  process.exit(2);
+}
 const c = stackConfig();
 
 if (kind === "anon") {
@@ -37,6 +48,6 @@ if (kind === "anon") {
   }, ttl);
   console.log(token);
 } else {
-  console.error("usage: npm run token -- user <email> [--ttl seconds] | anon");
+  console.error(USAGE);
   process.exit(2);
 }

@@ -9,9 +9,8 @@ import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import { ROOT, stackConfig } from "../lib/config.mjs";
-import { functionsEnv } from "../stack.mjs";
-import { readSecrets } from "../lib/config.mjs";
+import { readSecrets, ROOT, stackConfig } from "../lib/config.mjs";
+import { functionsEnv } from "../lib/functions.mjs";
 import { waitFor } from "../lib/proc.mjs";
 
 const { values: a } = parseArgs({

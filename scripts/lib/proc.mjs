@@ -20,7 +20,19 @@ export function must(cmd, args, opts = {}, what = `${cmd} ${args.join(" ")}`) {
   return r;
 }
 
-const isRoot = () => process.getuid?.() === 0;
+/** Whether this process runs as root (the stack then runs Postgres and pgbouncer as the `postgres` OS user). */
+export const isRoot = () => process.getuid?.() === 0;
+
+const t0 = Date.now();
+let quiet = false;
+/** A progress line of the stack, with seconds since this process started; silenced by quietLog(true). */
+export function log(message) {
+  if (!quiet) console.log(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${message}`);
+}
+/** Silences log() (`status -o json` prints JSON only). */
+export function quietLog(on = true) {
+  quiet = on;
+}
 
 /** Runs a command as the `postgres` OS user (Postgres and pgbouncer refuse root). */
 export function asPostgres(cmd, args, opts = {}) {

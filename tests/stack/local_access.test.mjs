@@ -8,7 +8,9 @@ import { statSync } from "node:fs";
 import { syncBuiltinESMExports } from "node:module";
 import { readSecrets, stackConfig } from "../../scripts/lib/config.mjs";
 import { pgBin } from "../../scripts/lib/proc.mjs";
-import { POOLER_ADMIN, psql, SOCKET_DIR_MODE, start } from "../../scripts/stack.mjs";
+import { POOLER_ADMIN } from "../../scripts/lib/pgbouncer.mjs";
+import { psql, SOCKET_DIR_MODE } from "../../scripts/lib/postgres.mjs";
+import { start } from "../../scripts/stack.mjs";
 
 process.env.CRYO_STACK = "test";
 const c = stackConfig("test");

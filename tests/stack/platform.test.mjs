@@ -11,7 +11,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../../scripts/lib/config.mjs";
 import { asPostgres, StackError } from "../../scripts/lib/proc.mjs";
-import { applyMigrations, bootstrapCluster, pgCtl, psql } from "../../scripts/stack.mjs";
+import { applyMigrations } from "../../scripts/lib/migrations.mjs";
+import { bootstrapCluster } from "../../scripts/lib/platform.mjs";
+import { pgCtl, psql } from "../../scripts/lib/postgres.mjs";
 
 const root = mkdtempSync(join(tmpdir(), "cryo-platform-"));
 const dirs = [];

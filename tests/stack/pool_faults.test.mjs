@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { stackConfig } from "../../scripts/lib/config.mjs";
 import { asPostgres, readPid, sleep } from "../../scripts/lib/proc.mjs";
-import { pgCtl } from "../../scripts/stack.mjs";
+import { pgCtl } from "../../scripts/lib/postgres.mjs";
 
 process.env.CRYO_STACK = "test";
 const c = stackConfig("test");
