@@ -8,7 +8,9 @@ import { isRoot, log, must, run, StackError } from "./proc.mjs";
 /**
  * Debian packages the stack and `npm test` use. Never the server package (postgresql-15): naming it would
  * upgrade the installed server to a minor that breaks extensions (see the local-stack notes).
- *   pgformatter (pg_format) and sqlfluff: the SQL check of the `format` suite (scripts/test/format.mjs).
+ *   sqlfluff: the SQL lint of the `format` suite (scripts/sql-lint.mjs). Not pgformatter: its pg_format rewrites
+ *   the SQL inside dollar quotes (`%L` becomes `% L`, changing what a pgTAP case runs) and re-lays out every
+ *   statement, which would undo the one-assertion-a-line shape of the spec files.
  */
 export const APT_PACKAGES = [
   "postgresql-15-pgtap",
@@ -16,7 +18,6 @@ export const APT_PACKAGES = [
   "postgresql-15-plpgsql-check",
   "pgbouncer",
   "libtap-parser-sourcehandler-pgtap-perl",
-  "pgformatter",
   "sqlfluff",
 ];
 
