@@ -25,7 +25,9 @@ for await (const entry of Deno.readDir(root)) {
 }
 
 if (Deno.env.get("CRYO_BENCH_ROUTES") === "1") {
-  if (functions.has("bench")) throw new Error("supabase/functions/bench clashes with the benchmark routes (CRYO_BENCH_ROUTES=1)");
+  if (functions.has("bench")) {
+    throw new Error("supabase/functions/bench clashes with the benchmark routes (CRYO_BENCH_ROUTES=1)");
+  }
   const { benchApp } = await import("./load/bench-routes.ts");
   functions.set("bench", benchApp());
 }

@@ -79,7 +79,9 @@ export async function status(c = stackConfig()) {
 function printHuman(s) {
   const up = (b) => (b ? "running" : "stopped");
   console.log(`
-CryoProtect local stack (${s.STACK}): database ${up(s.RUNNING.db)}, pooler ${up(s.RUNNING.pooler)}, functions ${up(s.RUNNING.functions)}
+CryoProtect local stack (${s.STACK}): database ${up(s.RUNNING.db)}, pooler ${up(s.RUNNING.pooler)}, functions ${
+    up(s.RUNNING.functions)
+  }
 
          API URL: ${s.API_URL}
    Functions URL: ${s.FUNCTIONS_URL}

@@ -47,7 +47,9 @@ async function nodeTests(rel) {
   const dir = join(ROOT, rel);
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".test.mjs")).map((f) => join(rel, f)) : [];
   if (!files.length) return { passed: 0, failed: 0 };
-  const r = await exec(process.execPath, ["--test", "--test-reporter=tap", "--test-concurrency=1", ...files], { CRYO_STACK: "test" });
+  const r = await exec(process.execPath, ["--test", "--test-reporter=tap", "--test-concurrency=1", ...files], {
+    CRYO_STACK: "test",
+  });
   return fromTap(r.stdout, r.code);
 }
 
@@ -68,13 +70,40 @@ const suites = {
   },
   // Splinter lints through the real CLI: any WARN or ERROR finding fails.
   async advisors() {
-    return oneCheck(await exec(SUPABASE, ["db", "advisors", "--db-url", cliDbUrl, "--type", "all", "--level", "warn", "--fail-on", "warn"]));
+    return oneCheck(
+      await exec(SUPABASE, [
+        "db",
+        "advisors",
+        "--db-url",
+        cliDbUrl,
+        "--type",
+        "all",
+        "--level",
+        "warn",
+        "--fail-on",
+        "warn",
+      ]),
+    );
   },
   // plpgsql_check over every schema of ours (`db lint` creates plpgsql_check itself, in a rolled-back transaction).
   async lint() {
     const schemas = ["public", "private", "audit", "api"].filter((s) =>
-      psql(c, `select 1 from pg_namespace where nspname = '${s}'`, { extra: ["-At"] }).stdout.trim() === "1");
-    return oneCheck(await exec(SUPABASE, ["db", "lint", "--db-url", cliDbUrl, "--schema", schemas.join(","), "--level", "warning", "--fail-on", "error"]));
+      psql(c, `select 1 from pg_namespace where nspname = '${s}'`, { extra: ["-At"] }).stdout.trim() === "1"
+    );
+    return oneCheck(
+      await exec(SUPABASE, [
+        "db",
+        "lint",
+        "--db-url",
+        cliDbUrl,
+        "--schema",
+        schemas.join(","),
+        "--level",
+        "warning",
+        "--fail-on",
+        "error",
+      ]),
+    );
   },
   // pgTAP, counted per assertion from each file's TAP; a file that dies counts every assertion it never reached.
   async pgtap() {
@@ -84,8 +113,21 @@ const suites = {
       console.error(`creating pgtap failed:\n${ext.stderr}`);
       return { passed: 0, failed: 1 };
     }
-    const r = await exec("pg_prove", ["-v", "--ext", ".sql", "-r", "-h", "127.0.0.1", "-p", String(c.ports.db),
-      "-U", "postgres", "-d", "postgres", "supabase/tests"], { PGPASSWORD: "postgres" });
+    const r = await exec("pg_prove", [
+      "-v",
+      "--ext",
+      ".sql",
+      "-r",
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(c.ports.db),
+      "-U",
+      "postgres",
+      "-d",
+      "postgres",
+      "supabase/tests",
+    ], { PGPASSWORD: "postgres" });
     const totals = { passed: 0, failed: 0, skipped: 0 };
     for (const { file, tap } of pgProveFiles(r.stdout)) {
       const f = await tapCounts(tap);
@@ -101,14 +143,22 @@ const suites = {
   async deno() {
     // Integration tests in tests/, and the unit tests that sit beside the functions' modules (*.test.ts).
     const files = [
-      ...(existsSync(join(ROOT, "tests")) ? readdirSync(join(ROOT, "tests")).filter((f) => /_test\.ts$/.test(f)).map((f) => `tests/${f}`) : []),
-      ...readdirSync(join(ROOT, "supabase/functions"), { recursive: true }).filter((f) => /\.test\.ts$/.test(f)).map((f) => `supabase/functions/${f}`),
+      ...(existsSync(join(ROOT, "tests"))
+        ? readdirSync(join(ROOT, "tests")).filter((f) => /_test\.ts$/.test(f)).map((f) => `tests/${f}`)
+        : []),
+      ...readdirSync(join(ROOT, "supabase/functions"), { recursive: true }).filter((f) => /\.test\.ts$/.test(f)).map((
+        f,
+      ) => `supabase/functions/${f}`),
     ];
     if (!files.length) return { passed: 0, failed: 0 };
     const s = await stack.status(c);
     const r = await exec(DENO, ["test", "-A", "--config", "deno.json", "--reporter=tap", ...files], {
-      CRYO_STACK: "test", FUNCTIONS_URL: s.FUNCTIONS_URL, DB_URL: s.DB_URL, POOLER_URL: s.POOLER_URL,
-      ANON_KEY: s.ANON_KEY, NO_COLOR: "1",
+      CRYO_STACK: "test",
+      FUNCTIONS_URL: s.FUNCTIONS_URL,
+      DB_URL: s.DB_URL,
+      POOLER_URL: s.POOLER_URL,
+      ANON_KEY: s.ANON_KEY,
+      NO_COLOR: "1",
     });
     return fromTap(r.stdout, r.code);
   },
@@ -120,7 +170,12 @@ const suites = {
 
 const { positionals: only } = parseArgs({ allowPositionals: true, options: {} });
 const order = only.length ? only : Object.keys(suites);
-for (const n of order) if (!suites[n]) { console.error(`unknown suite ${n}; suites: ${Object.keys(suites).join(" ")}`); process.exit(2); }
+for (const n of order) {
+  if (!suites[n]) {
+    console.error(`unknown suite ${n}; suites: ${Object.keys(suites).join(" ")}`);
+    process.exit(2);
+  }
+}
 
 const totals = { passed: 0, failed: 0 };
 const rows = [];
@@ -140,7 +195,11 @@ try {
     const t = Date.now();
     const r = await suites[n]();
     const skipped = r.skipped ? `  (${r.skipped} skipped)` : "";
-    rows.push(`${n.padEnd(9)} ${String(r.passed).padStart(5)} passed ${String(r.failed).padStart(4)} failed  ${((Date.now() - t) / 1000).toFixed(1)}s${skipped}`);
+    rows.push(
+      `${n.padEnd(9)} ${String(r.passed).padStart(5)} passed ${String(r.failed).padStart(4)} failed  ${
+        ((Date.now() - t) / 1000).toFixed(1)
+      }s${skipped}`,
+    );
     totals.passed += r.passed;
     totals.failed += r.failed;
   }
@@ -149,7 +208,9 @@ try {
   totals.failed += 1;
   code = 1;
 } finally {
-  if (process.env.CRYO_TEST_KEEP !== "1" && order.some((n) => !WITHOUT_STACK.has(n))) await stack.stop(c).catch(() => {});
+  if (process.env.CRYO_TEST_KEEP !== "1" && order.some((n) => !WITHOUT_STACK.has(n))) {
+    await stack.stop(c).catch(() => {});
+  }
 }
 console.log(`\n${rows.join("\n")}\ntotal ${((Date.now() - t0) / 1000).toFixed(1)}s`);
 console.log(`${totals.passed} passed, ${totals.failed} failed`);

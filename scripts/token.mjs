@@ -27,11 +27,20 @@ const c = stackConfig();
 if (kind === "anon") {
   console.log(await anonKey(c));
 } else if (kind === "user" && email) {
-  const q = psql(c, `select id, coalesce(phone, ''), is_anonymous from auth.users where email = lower('${email.replace(/'/g, "''")}')`,
-    { user: "supabase_admin", extra: ["-At", "-F", "|"] });
-  if (q.status !== 0) { console.error(`error: cannot reach the ${c.name} database: ${q.stderr.trim()} (is it started? npm start)`); process.exit(1); }
+  const q = psql(
+    c,
+    `select id, coalesce(phone, ''), is_anonymous from auth.users where email = lower('${email.replace(/'/g, "''")}')`,
+    { user: "supabase_admin", extra: ["-At", "-F", "|"] },
+  );
+  if (q.status !== 0) {
+    console.error(`error: cannot reach the ${c.name} database: ${q.stderr.trim()} (is it started? npm start)`);
+    process.exit(1);
+  }
   const line = q.stdout.trim();
-  if (!line) { console.error(`error: no user with email ${email} in the ${c.name} stack (seeded users: see README)`); process.exit(1); }
+  if (!line) {
+    console.error(`error: no user with email ${email} in the ${c.name} stack (seeded users: see README)`);
+    process.exit(1);
+  }
   const [sub, phone, anon] = line.split("|");
   const token = await signToken(c, {
     aud: "authenticated",

@@ -5,7 +5,7 @@
 // Needs CRYO_DB_URL (pooler, as cryo_api) and DB_URL (direct, as postgres, to pick the user and key).
 import process from "node:process";
 import { parseArgs } from "node:util";
-import postgres from "npm:postgres@3.4.9";
+import postgres from "postgres";
 
 const { values: args } = parseArgs({
   args: Deno.args,

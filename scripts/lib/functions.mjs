@@ -57,18 +57,30 @@ export async function startFunctions(c, secrets) {
     const h = await functionsHealth(c);
     if (h.status === 200) return;
     if (h.status !== 0 && await waitFor(() => functionsHealthy(c), FUNCTIONS_RECOVERY_MS, 250)) return;
-    try { process.kill(-pid, "SIGTERM"); } catch { process.kill(pid, "SIGTERM"); }
+    try {
+      process.kill(-pid, "SIGTERM");
+    } catch {
+      process.kill(pid, "SIGTERM");
+    }
   }
   if (await portOpen(c.ports.api)) {
     if (!await waitFor(async () => !(await portOpen(c.ports.api)), 3000)) {
-      throw new StackError(`port ${c.ports.api} (functions) is taken by another process; stop it or set CRYO_PORT_OFFSET`);
+      throw new StackError(
+        `port ${c.ports.api} (functions) is taken by another process; stop it or set CRYO_PORT_OFFSET`,
+      );
     }
   }
   log(`serving edge functions on ${c.functionsUrl}`);
   const out = openSync(c.functionsLog, "a");
-  const child = spawn(join(ROOT, "node_modules/.bin/deno"),
-    ["run", "--allow-net", "--allow-env", "--allow-read", "--config", join(ROOT, "deno.json"), join(ROOT, "scripts/functions-server.ts")],
-    { cwd: ROOT, detached: true, stdio: ["ignore", out, out], env: { ...process.env, ...functionsEnv(c, secrets) } });
+  const child = spawn(join(ROOT, "node_modules/.bin/deno"), [
+    "run",
+    "--allow-net",
+    "--allow-env",
+    "--allow-read",
+    "--config",
+    join(ROOT, "deno.json"),
+    join(ROOT, "scripts/functions-server.ts"),
+  ], { cwd: ROOT, detached: true, stdio: ["ignore", out, out], env: { ...process.env, ...functionsEnv(c, secrets) } });
   let exited = null;
   child.once("exit", (code, signal) => (exited = { code, signal }));
   child.unref();
@@ -78,17 +90,22 @@ export async function startFunctions(c, secrets) {
   if (exited) {
     const tail = readFileSync(c.functionsLog, "utf8").split("\n").slice(-8).join("\n");
     const inUse = /AddrInUse/.test(tail) ? `\nport ${c.ports.api} is in use: ${portUsers(c.ports.api)}` : "";
-    throw new StackError(`the functions server exited (${exited.signal ?? `code ${exited.code}`}) before serving:${inUse}\n` +
-      `--- ${c.functionsLog} ---\n${tail}`);
+    throw new StackError(
+      `the functions server exited (${exited.signal ?? `code ${exited.code}`}) before serving:${inUse}\n` +
+        `--- ${c.functionsLog} ---\n${tail}`,
+    );
   }
   if (!await functionsHealthy(c)) {
     const tail = readFileSync(c.functionsLog, "utf8").split("\n").slice(-20).join("\n");
     const h = await functionsHealth(c);
     const poolerLog = join(c.pgbouncerDir, "pgbouncer.log");
     const ptail = existsSync(poolerLog)
-      ? readFileSync(poolerLog, "utf8").split("\n").filter((l) => !/ stats: /.test(l)).slice(-15).join("\n") : "";
-    throw new StackError(`edge functions did not become healthy at ${c.functionsUrl}/health (last answer: ${h.status} ${h.body}):\n` +
-      `--- ${c.functionsLog} ---\n${tail}\n--- ${poolerLog} ---\n${ptail}`);
+      ? readFileSync(poolerLog, "utf8").split("\n").filter((l) => !/ stats: /.test(l)).slice(-15).join("\n")
+      : "";
+    throw new StackError(
+      `edge functions did not become healthy at ${c.functionsUrl}/health (last answer: ${h.status} ${h.body}):\n` +
+        `--- ${c.functionsLog} ---\n${tail}\n--- ${poolerLog} ---\n${ptail}`,
+    );
   }
 }
 
@@ -96,7 +113,11 @@ export async function startFunctions(c, secrets) {
 export function stopFunctions(c) {
   const pid = readPid(c.functionsPid);
   if (pidAlive(pid)) {
-    try { process.kill(-pid, "SIGTERM"); } catch { process.kill(pid, "SIGTERM"); }
+    try {
+      process.kill(-pid, "SIGTERM");
+    } catch {
+      process.kill(pid, "SIGTERM");
+    }
   }
   rmSync(c.functionsPid, { force: true });
 }

@@ -36,12 +36,15 @@ export function ensureAptPackages() {
   });
   if (!missing.length) return;
   // Never name the server package nor upgrade: a newer minor would replace the installed server.
-  const cmd = `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing.join(" ")}`;
+  const cmd = `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${
+    missing.join(" ")
+  }`;
   if (!isRoot()) throw new StackError(`missing Debian packages: ${missing.join(", ")}\nrun as root:\n  ${cmd}`);
   log(`installing ${missing.join(", ")}`);
   must("apt-get", ["update", "-q"], { stdio: ["ignore", "ignore", "inherit"] }, "apt-get update");
-  must("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...missing],
-    { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } }, "apt-get install");
+  must("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...missing], {
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+  }, "apt-get install");
   if (run("id", ["-u", "postgres"]).status !== 0) must("useradd", ["--system", "--no-create-home", "postgres"]);
 }
-

@@ -12,8 +12,15 @@ import { checkReservedRoles } from "./platform.mjs";
  */
 export function applyMigrations(c, workdir = process.env.CRYO_SUPABASE_WORKDIR || ROOT) {
   const url = `${c.dbUrl}?sslmode=disable`;
-  const r = run(join(ROOT, "node_modules/.bin/supabase"), ["migration", "up", "--db-url", url, "--include-all", "--workdir", workdir],
-    { cwd: ROOT, env: { ...process.env, SUPABASE_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" } });
+  const r = run(join(ROOT, "node_modules/.bin/supabase"), [
+    "migration",
+    "up",
+    "--db-url",
+    url,
+    "--include-all",
+    "--workdir",
+    workdir,
+  ], { cwd: ROOT, env: { ...process.env, SUPABASE_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" } });
   const out = `${r.stdout}${r.stderr}`;
   if (r.status !== 0) {
     const applying = [...out.matchAll(/Applying migration (\S+)/g)].map((m) => m[1]);
@@ -24,4 +31,3 @@ export function applyMigrations(c, workdir = process.env.CRYO_SUPABASE_WORKDIR |
   if (applied.length) log(`applied ${applied.length} migration(s)`);
   checkReservedRoles(c, applied);
 }
-

@@ -47,13 +47,17 @@ pidfile = ${c.pgbouncerPid}
   const same = (f, text) => existsSync(f) && readFileSync(f, "utf8") === text;
   const pid = readPid(c.pgbouncerPid);
   // Ours and configured as now: keep it. Ours but listening elsewhere or configured otherwise: replace it.
-  if (!restart && pidAlive(pid) && same(ini, iniText) && same(users, usersText) && await portOpen(c.ports.pooler)) return;
+  if (!restart && pidAlive(pid) && same(ini, iniText) && same(users, usersText) && await portOpen(c.ports.pooler)) {
+    return;
+  }
   if (pidAlive(pid)) {
     process.kill(pid, "SIGTERM");
     await waitFor(() => !pidAlive(pid), 3000, 50);
   }
   if (await portOpen(c.ports.pooler)) {
-    throw new StackError(`port ${c.ports.pooler} (pooler) is taken by another process; stop it or set CRYO_PORT_OFFSET`);
+    throw new StackError(
+      `port ${c.ports.pooler} (pooler) is taken by another process; stop it or set CRYO_PORT_OFFSET`,
+    );
   }
   ownedByPostgres(c.pgbouncerDir, 0o700);
   writeFileSync(ini, iniText);

@@ -21,13 +21,18 @@ export function applyPlatform(c) {
  * fires no event trigger, so the emulation compares with the baseline recorded before any migration ran.
  */
 export function checkReservedRoles(c, applied) {
-  const r = mustPsql(c, "checking reserved roles", { sql: "select platform_emulation.reserved_violations()", extra: ["-At"] });
+  const r = mustPsql(c, "checking reserved roles", {
+    sql: "select platform_emulation.reserved_violations()",
+    extra: ["-At"],
+  });
   const violations = r.stdout.trim();
   if (!violations) return;
   throw new StackError(`a migration broke a platform rule: reserved roles and reserved memberships cannot be changed by
 migrations on Supabase (supautils.reserved_roles / supautils.reserved_memberships); \`supabase db push\` would fail.
 ${violations.split("\n").map((l) => `  ${l}`).join("\n")}
-migrations applied in this run: ${applied.length ? applied.join(", ") : "(none; the change was made earlier: npm run reset)"}`);
+migrations applied in this run: ${
+    applied.length ? applied.join(", ") : "(none; the change was made earlier: npm run reset)"
+  }`);
 }
 
 /**

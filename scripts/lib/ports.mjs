@@ -19,10 +19,11 @@ export function reserveStackPorts(c) {
   try {
     const current = readFileSync(RESERVED_PORTS, "utf8").trim();
     const listed = current ? current.split(",") : [];
-    const covered = (port) => listed.some((r) => {
-      const [a, b = a] = r.split("-").map(Number);
-      return port >= a && port <= b;
-    });
+    const covered = (port) =>
+      listed.some((r) => {
+        const [a, b = a] = r.split("-").map(Number);
+        return port >= a && port <= b;
+      });
     const missing = Object.values(c.ports).filter((p) => !covered(p)).map(String);
     if (missing.length) writeFileSync(RESERVED_PORTS, [...listed, ...missing].join(","));
   } catch (e) {

@@ -3,7 +3,19 @@
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensureDir } from "./config.mjs";
-import { asPostgres, isRoot, log, must, pgBin, pidAlive, portOpen, readPid, run, StackError, waitFor } from "./proc.mjs";
+import {
+  asPostgres,
+  isRoot,
+  log,
+  must,
+  pgBin,
+  pidAlive,
+  portOpen,
+  readPid,
+  run,
+  StackError,
+  waitFor,
+} from "./proc.mjs";
 
 /** Creates `dir` (mode `mode`) owned by the `postgres` OS user when running as root. */
 export function ownedByPostgres(dir, mode = 0o700) {
@@ -50,8 +62,18 @@ export function ensureCluster(c) {
   ownedByPostgres(c.pgdata);
   ownedByPostgres(c.run, SOCKET_DIR_MODE);
   // supabase_admin is the bootstrap superuser, as on the platform; `postgres` is created demoted.
-  const r = asPostgres(pgBin("initdb"), ["-D", c.pgdata, "-U", "supabase_admin", "--auth-local=trust",
-    "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]);
+  const r = asPostgres(pgBin("initdb"), [
+    "-D",
+    c.pgdata,
+    "-U",
+    "supabase_admin",
+    "--auth-local=trust",
+    "--auth-host=scram-sha-256",
+    "-E",
+    "UTF8",
+    "--locale=C.UTF-8",
+    "--no-sync",
+  ]);
   if (r.status !== 0) throw new StackError(`initdb failed:\n${r.stderr}`);
   const confPath = join(c.pgdata, "postgresql.conf");
   writeFileSync(confPath, readFileSync(confPath, "utf8") + clusterConf(c));
@@ -67,7 +89,14 @@ export function pgRunning(c) {
 /** A killed postmaster not yet reaped makes Postgres refuse to start ("lock file exists"): wait it out. */
 async function waitForReap(c) {
   const pid = readPid(join(c.pgdata, "postmaster.pid"));
-  const exists = () => { try { process.kill(pid, 0); return true; } catch { return false; } };
+  const exists = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   if (pid && exists() && !pidAlive(pid)) await waitFor(() => !exists(), 15000, 100);
 }
 
@@ -78,8 +107,20 @@ async function waitForReap(c) {
 export const pgCtl = {
   bin: pgBin("pg_ctl"),
   log: (c) => join(c.run, "postgres.log"),
-  start: (c) => ["-D", c.pgdata, "-l", pgCtl.log(c), "-w", "-t", "60",
-    "-o", `-p ${c.ports.db} -k ${c.run} -c unix_socket_permissions=0700`, "start"],
+  start: (
+    c,
+  ) => [
+    "-D",
+    c.pgdata,
+    "-l",
+    pgCtl.log(c),
+    "-w",
+    "-t",
+    "60",
+    "-o",
+    `-p ${c.ports.db} -k ${c.run} -c unix_socket_permissions=0700`,
+    "start",
+  ],
   stop: (c) => ["-D", c.pgdata, "-m", "fast", "-w", "stop"],
 };
 
@@ -120,7 +161,21 @@ export async function startPostgres(c) {
  * statements carry secrets. `file` runs a file instead.
  */
 export function psql(c, sql, { user = "supabase_admin", file, db = "postgres", extra = [] } = {}) {
-  const args = ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", c.run, "-p", String(c.ports.db), "-U", user, "-d", db, ...extra];
+  const args = [
+    "-X",
+    "-q",
+    "-v",
+    "ON_ERROR_STOP=1",
+    "-h",
+    c.run,
+    "-p",
+    String(c.ports.db),
+    "-U",
+    user,
+    "-d",
+    db,
+    ...extra,
+  ];
   if (file) args.push("-f", file);
   return run(pgBin("psql"), args, file ? {} : { input: sql });
 }

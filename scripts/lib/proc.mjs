@@ -60,7 +60,10 @@ export function pgBin(name) {
 export function portOpen(port, host = "127.0.0.1", timeoutMs = 300) {
   return new Promise((resolve) => {
     const s = createConnection({ port, host });
-    const done = (v) => { s.destroy(); resolve(v); };
+    const done = (v) => {
+      s.destroy();
+      resolve(v);
+    };
     s.setTimeout(timeoutMs, () => done(false));
     s.once("connect", () => done(true));
     s.once("error", () => done(false));
@@ -69,9 +72,17 @@ export function portOpen(port, host = "127.0.0.1", timeoutMs = 300) {
 
 export function pidAlive(pid) {
   if (!pid) return false;
-  try { process.kill(pid, 0); } catch { return false; }
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
   // A zombie (PID 1 here does not reap) still answers kill(0).
-  try { return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8")); } catch { return false; }
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
+  } catch {
+    return false;
+  }
 }
 
 export function readPid(file) {

@@ -11,7 +11,11 @@ export async function ensureSecrets(c) {
   let s = readSecrets(c);
   // The pooler's admin console gets its own random password (older secrets files predate it).
   if (!s || !s.poolerAdminPassword) {
-    s = { apiPassword: randomBytes(18).toString("base64url"), ...s, poolerAdminPassword: randomBytes(18).toString("base64url") };
+    s = {
+      apiPassword: randomBytes(18).toString("base64url"),
+      ...s,
+      poolerAdminPassword: randomBytes(18).toString("base64url"),
+    };
     writeFileSync(c.secretsFile, JSON.stringify(s, null, 2), { mode: 0o600 });
   }
   // keys.mjs needs jose, which npm ci may only just have installed: imported when needed.

@@ -7,7 +7,9 @@ import { log } from "./proc.mjs";
 import { mustPsql } from "./postgres.mjs";
 
 // Next to the cluster, so that it lives and dies with the data it describes.
-export function seededMarker(c) { return join(c.root, "seeded"); }
+export function seededMarker(c) {
+  return join(c.root, "seeded");
+}
 
 function seedHash() {
   return createHash("sha256").update(readFileSync(join(ROOT, "supabase/seed.sql"))).digest("hex");
@@ -23,7 +25,6 @@ export function applySeed(c) {
   }
   log("loading supabase/seed.sql");
   // As `postgres`, like the CLI's `db reset`, so the seed cannot rely on superuser powers.
-  mustPsql(c, "seed (supabase/seed.sql)", { user: "postgres", file: join(ROOT, "supabase/seed.sql"),
-    extra: ["-1"] });
+  mustPsql(c, "seed (supabase/seed.sql)", { user: "postgres", file: join(ROOT, "supabase/seed.sql"), extra: ["-1"] });
   writeFileSync(marker, seedHash());
 }

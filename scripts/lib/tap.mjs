@@ -32,8 +32,9 @@ export function tapCounts(text) {
       const planned = plan ? plan.end - plan.start + 1 : null;
       let failed = failures.length;
       if (bailout) (failed += 1, failures.push(`bail out: ${bailout}`));
-      else if (planned === null) (failed += 1, failures.push("no plan: the run ended before saying how many tests it has"));
-      else if (ran === 0 && planned !== 0) (failed += 1, failures.push("no test ran"));
+      else if (planned === null) {
+        (failed += 1, failures.push("no plan: the run ended before saying how many tests it has"));
+      } else if (ran === 0 && planned !== 0) (failed += 1, failures.push("no test ran"));
       else if (planned > ran) (failed += planned - ran, failures.push(`${planned - ran} planned test(s) never ran`));
       resolve({ passed, failed, skipped, failures });
     });
@@ -49,7 +50,8 @@ export function tapCounts(text) {
  * file has its own plan and numbering). psql's errors go to stderr, which is not passed here.
  */
 export function pgProveFiles(stdout) {
-  const HARNESS = /^(ok|not ok)\s*$|^(Failed \d+\/\d+ subtests|Dubious, |No subtests run|All \d+ subtests passed|\(less \d+ skipped)/;
+  const HARNESS =
+    /^(ok|not ok)\s*$|^(Failed \d+\/\d+ subtests|Dubious, |No subtests run|All \d+ subtests passed|\(less \d+ skipped)/;
   const files = [];
   let cur = null;
   for (const line of stdout.split("\n")) {

@@ -47,9 +47,16 @@ export function cpuDelta(a, b, requests) {
   for (const k of ["load_generator", "deno", "pgbouncer", "postgres", "pgbench", "machine_busy"]) {
     const ms = b[k] - a[k];
     if (k === "pgbench" && !ms) continue;
-    out[k] = { cpu_ms: Math.round(ms), share_of_machine: Math.round((ms / (wall * cores)) * 100) / 100, ...(requests ? { us_per_request: Math.round((ms * 1000) / requests) } : {}) };
+    out[k] = {
+      cpu_ms: Math.round(ms),
+      share_of_machine: Math.round((ms / (wall * cores)) * 100) / 100,
+      ...(requests ? { us_per_request: Math.round((ms * 1000) / requests) } : {}),
+    };
   }
-  const known = ["load_generator", "deno", "pgbouncer", "postgres", "pgbench"].reduce((s, k) => s + (out[k]?.cpu_ms ?? 0), 0);
+  const known = ["load_generator", "deno", "pgbouncer", "postgres", "pgbench"].reduce(
+    (s, k) => s + (out[k]?.cpu_ms ?? 0),
+    0,
+  );
   out.others_on_machine_cpu_ms = Math.round(out.machine_busy.cpu_ms - known);
   return out;
 }

@@ -12,7 +12,7 @@ import { load, summarize, summarizeSamples } from "./http.mjs";
 export const pieces = (c) => ({
   stopPostgres: () => asPostgresAsync(pgCtl.bin, pgCtl.stop(c)),
   startPostgres: () => asPostgresAsync(pgCtl.bin, pgCtl.start(c)),
-  stopPooler: async () => process.kill(readPid(c.pgbouncerPid), "SIGTERM"),
+  stopPooler: () => Promise.resolve(process.kill(readPid(c.pgbouncerPid), "SIGTERM")),
   startPooler: () => asPostgresAsync("pgbouncer", ["-d", c.pgbouncerIni]),
 });
 
@@ -22,7 +22,9 @@ export function recoveryMs(samples, since) {
   for (let i = 0; i < after.length; i++) {
     if (after[i].status !== 200) continue;
     const window = after.filter((s) => s.t >= after[i].t && s.t <= after[i].t + 1000);
-    if (window.every((s) => s.status === 200) && after.at(-1).t > after[i].t + 1000) return Math.round(after[i].t - since);
+    if (window.every((s) => s.status === 200) && after.at(-1).t > after[i].t + 1000) {
+      return Math.round(after[i].t - since);
+    }
   }
   return null;
 }

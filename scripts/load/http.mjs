@@ -22,7 +22,9 @@ export function load({ url, connections, duration, timeline = false }) {
       if (err) return reject(err);
       resolve({ result, samples, reqErrors, seconds: (performance.now() - t0) / 1000 });
     });
-    if (timeline) inst.on("response", (_client, status, _bytes, ms) => samples.push({ t: performance.now() - t0, status, ms }));
+    if (timeline) {
+      inst.on("response", (_client, status, _bytes, ms) => samples.push({ t: performance.now() - t0, status, ms }));
+    }
     inst.on("reqError", () => reqErrors++);
   });
 }

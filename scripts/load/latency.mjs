@@ -11,7 +11,12 @@ import { addPercentiles, histAsObj } from "hdr-histogram-percentiles-obj";
  */
 export function latencyStats(values, { unit = 1 } = {}) {
   if (!values.length) return null;
-  const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 10000 / unit, numberOfSignificantValueDigits: 5, autoResize: true });
+  const h = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 10000 / unit,
+    numberOfSignificantValueDigits: 5,
+    autoResize: true,
+  });
   for (const v of values) h.recordValue(Math.max(1, Math.round(v / unit)));
   const s = addPercentiles(h, histAsObj(h, values.length));
   const ms = (x) => Math.round(x * unit * 1000) / 1000;

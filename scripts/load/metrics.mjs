@@ -63,4 +63,3 @@ export function metricsDelta(before, after) {
     breaker_transitions: transitions,
   };
 }
-

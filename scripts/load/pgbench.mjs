@@ -9,10 +9,11 @@ import { cpuDelta, cpuSnapshot } from "./cpu.mjs";
 
 export const SELECT1 = "select 1;\n";
 /** What GET /health/ping sends: one simple-protocol query (pgbench's `\;` joins the lines into one message). */
-export const PING_TX = "set local role anon \\;\nset local request.jwt.claims to $c${\"role\":\"anon\"}$c$ \\;\n" +
+export const PING_TX = 'set local role anon \\;\nset local request.jwt.claims to $c${"role":"anon"}$c$ \\;\n' +
   "set local statement_timeout = 3000 \\;\nset local transaction_read_only = on \\;\nselect 1 as ok;\n";
 /** What GET bench/ping-pipelined (and the module before the one-round-trip path) runs, one round trip a statement. */
-export const PING_TX_PIPELINED = "begin read only;\nselect set_config('request.jwt.claims', '{\"role\":\"anon\"}', true), " +
+export const PING_TX_PIPELINED =
+  "begin read only;\nselect set_config('request.jwt.claims', '{\"role\":\"anon\"}', true), " +
   "set_config('role', 'anon', true), set_config('statement_timeout', '3000', true);\nselect 1 as ok;\ncommit;\n";
 
 /** One number of pgbench's summary (`<label> = <n>` or `<label>: <n>`), or null when it did not print it. */
@@ -31,9 +32,29 @@ export function pgbench({ c, secrets, clients, seconds, script }) {
   const file = join(ROOT, ".local", `pgbench-${Math.random().toString(36).slice(2)}.sql`);
   writeFileSync(file, script);
   return new Promise((resolve) => {
-    const p = spawn("sh", ["-c", `"$0" "$@"; times`, pgBin("pgbench"), "-n", "-h", "127.0.0.1", "-p", String(c.ports.pooler),
-      "-U", "cryo_api", "-c", String(clients), "-j", "2", "-T", String(seconds), "-P", String(seconds), "-f", file, "postgres"],
-      { env: { ...process.env, PGPASSWORD: secrets.apiPassword } });
+    const p = spawn("sh", [
+      "-c",
+      `"$0" "$@"; times`,
+      pgBin("pgbench"),
+      "-n",
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(c.ports.pooler),
+      "-U",
+      "cryo_api",
+      "-c",
+      String(clients),
+      "-j",
+      "2",
+      "-T",
+      String(seconds),
+      "-P",
+      String(seconds),
+      "-f",
+      file,
+      "postgres",
+    ], { env: { ...process.env, PGPASSWORD: secrets.apiPassword } });
     const cpu0 = cpuSnapshot(c);
     let out = "";
     p.stdout.on("data", (d) => (out += d));
@@ -42,7 +63,8 @@ export function pgbench({ c, secrets, clients, seconds, script }) {
       rmSync(file, { force: true });
       const times = [...out.matchAll(/(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s/g)].at(-1); // children: user, system
       const cpu1 = cpuSnapshot(c);
-      cpu1.pgbench = cpu0.pgbench + (times ? (Number(times[1]) * 60 + Number(times[2]) + Number(times[3]) * 60 + Number(times[4])) * 1000 : 0);
+      cpu1.pgbench = cpu0.pgbench +
+        (times ? (Number(times[1]) * 60 + Number(times[2]) + Number(times[3]) * 60 + Number(times[4])) * 1000 : 0);
       const transactions = summaryNumber(out, "number of transactions actually processed");
       const tps = summaryNumber(out, "tps");
       resolve({

@@ -41,7 +41,9 @@ for (const n of selected) {
 const c = stackConfig();
 const secrets = readSecrets(c);
 if (!secrets) {
-  console.error(`no ${c.name} stack here: start it first (CRYO_PORT_OFFSET=${process.env.CRYO_PORT_OFFSET || 0} npm start)`);
+  console.error(
+    `no ${c.name} stack here: start it first (CRYO_PORT_OFFSET=${process.env.CRYO_PORT_OFFSET || 0} npm start)`,
+  );
   process.exit(1);
 }
 /** What every scenario gets: the stack, its secrets, the phase length and the URLs it loads. */
@@ -70,7 +72,9 @@ for (const n of selected) {
     scenario: n,
     at: new Date().toISOString(),
     machine: `${cpus().length} cores, load avg ${loadavg().map((x) => x.toFixed(2)).join(" ")}`,
-    command: `CRYO_PORT_OFFSET=${process.env.CRYO_PORT_OFFSET || 0} npm run load -- ${n}${values.duration ? ` --duration ${duration}` : ""}`,
+    command: `CRYO_PORT_OFFSET=${process.env.CRYO_PORT_OFFSET || 0} npm run load -- ${n}${
+      values.duration ? ` --duration ${duration}` : ""
+    }`,
     pool,
     seconds: Math.round((Date.now() - t) / 1000),
     result,

@@ -50,13 +50,27 @@ test("without CRYO_BENCH_ROUTES=1 the gateway has no bench routes (the functions
       s.close(() => resolve(port));
     });
   });
-  const env = { ...process.env, ...functionsEnv(c, readSecrets(c)), CRYO_FUNCTIONS_PORT: String(port), CRYO_BENCH_ROUTES: "0" };
-  const child = spawn(join(ROOT, "node_modules/.bin/deno"),
-    ["run", "--allow-net", "--allow-env", "--allow-read", "--config", join(ROOT, "deno.json"), join(ROOT, "scripts/functions-server.ts")],
-    { cwd: ROOT, env, stdio: "ignore" });
+  const env = {
+    ...process.env,
+    ...functionsEnv(c, readSecrets(c)),
+    CRYO_FUNCTIONS_PORT: String(port),
+    CRYO_BENCH_ROUTES: "0",
+  };
+  const child = spawn(join(ROOT, "node_modules/.bin/deno"), [
+    "run",
+    "--allow-net",
+    "--allow-env",
+    "--allow-read",
+    "--config",
+    join(ROOT, "deno.json"),
+    join(ROOT, "scripts/functions-server.ts"),
+  ], { cwd: ROOT, env, stdio: "ignore" });
   const base = `http://127.0.0.1:${port}/functions/v1`;
   try {
-    assert.ok(await waitFor(() => fetch(`${base}/health`).then((r) => r.ok, () => false), 30000, 200), "the gateway serves");
+    assert.ok(
+      await waitFor(() => fetch(`${base}/health`).then((r) => r.ok, () => false), 30000, 200),
+      "the gateway serves",
+    );
     for (const path of ["/bench/slow?ms=1", "/bench/ping-pipelined"]) {
       const r = await fetch(`${base}${path}`);
       assert.equal(r.status, 404, path);

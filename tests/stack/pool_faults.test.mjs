@@ -16,7 +16,12 @@ async function ping() {
   const t = performance.now();
   const r = await fetch(`${c.functionsUrl}/health/ping`, { signal: AbortSignal.timeout(30000) });
   const body = await r.json();
-  return { status: r.status, code: body.error?.code, retryAfter: r.headers.get("retry-after"), ms: performance.now() - t };
+  return {
+    status: r.status,
+    code: body.error?.code,
+    retryAfter: r.headers.get("retry-after"),
+    ms: performance.now() - t,
+  };
 }
 
 async function untilOk(boundMs) {

@@ -7,6 +7,11 @@ export const description = "Postgres stopped (fast) at 5 s, started at 8 s, unde
 export default async function pgRestart({ c, urls }) {
   const { stopPostgres, startPostgres } = pieces(c);
   const before = await scrape(c);
-  const r = await faultRun({ url: urls.ping, name: "Postgres stopped (fast) at 5 s, started at 8 s", down: stopPostgres, up: startPostgres });
+  const r = await faultRun({
+    url: urls.ping,
+    name: "Postgres stopped (fast) at 5 s, started at 8 s",
+    down: stopPostgres,
+    up: startPostgres,
+  });
   return { ...r, server: metricsDelta(before, await scrape(c)) };
 }

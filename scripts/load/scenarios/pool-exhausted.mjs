@@ -12,7 +12,8 @@ export default async function poolExhausted({ c, duration, urls }) {
     load({ url: urls.ping, connections: 8, duration }),
   ]);
   return {
-    note: "100 clients each holding a connection 2 s (pool of CRYO_DB_POOL_MAX slots, bounded queue) + 8 clients pinging",
+    note:
+      "100 clients each holding a connection 2 s (pool of CRYO_DB_POOL_MAX slots, bounded queue) + 8 clients pinging",
     slow: summarize(slow),
     ping: summarize(ping),
     server: metricsDelta(before, await scrape(c)),

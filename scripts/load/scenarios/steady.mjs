@@ -5,9 +5,10 @@
 import { cpuDelta, cpuSnapshot } from "../cpu.mjs";
 import { load, summarize } from "../http.mjs";
 import { metricsDelta, scrape } from "../metrics.mjs";
-import { PING_TX, PING_TX_PIPELINED, pgbench, SELECT1 } from "../pgbench.mjs";
+import { pgbench, PING_TX, PING_TX_PIPELINED, SELECT1 } from "../pgbench.mjs";
 
-export const description = "c=4 warm, then c=16 and c=64: /health/ping, bench/ping-pipelined, HTTP without database, pgbench";
+export const description =
+  "c=4 warm, then c=16 and c=64: /health/ping, bench/ping-pipelined, HTTP without database, pgbench";
 
 const ratio = (a, b) => Math.round((a / b) * 1000) / 1000;
 
@@ -15,7 +16,12 @@ export default async function steady({ c, secrets, duration, urls }) {
   await load({ url: urls.ping, connections: 4, duration: 3 });
   const b4 = await scrape(c);
   const r4 = await load({ url: urls.ping, connections: 4, duration: Math.min(duration, 10) });
-  const warm = { name: "http c=4 (= pool slots)", connections: 4, ...summarize(r4), server: metricsDelta(b4, await scrape(c)) };
+  const warm = {
+    name: "http c=4 (= pool slots)",
+    connections: 4,
+    ...summarize(r4),
+    server: metricsDelta(b4, await scrape(c)),
+  };
 
   const http = async (name, url, connections) => {
     await load({ url, connections, duration: 3 }); // warm-up: connections open, JIT done
@@ -26,11 +32,16 @@ export default async function steady({ c, secrets, duration, urls }) {
     const cpu = cpuDelta(cpu0, cpuSnapshot(c), s.requests);
     return { name: `${name}, c=${connections}`, connections, ...s, server: metricsDelta(before, await scrape(c)), cpu };
   };
-  const bench = async (name, clients, script) =>
-    ({ name: `${name}, c=${clients}`, ...(await pgbench({ c, secrets, clients, seconds: duration, script })) });
+  const bench = async (name, clients, script) => ({
+    name: `${name}, c=${clients}`,
+    ...(await pgbench({ c, secrets, clients, seconds: duration, script })),
+  });
 
   const out = { phases: [warm] };
-  const headline = { acquire_ms_p50_warm_c4: warm.server.acquire_ms.p50, acquire_ms_p99_warm_c4: warm.server.acquire_ms.p99 };
+  const headline = {
+    acquire_ms_p50_warm_c4: warm.server.acquire_ms.p50,
+    acquire_ms_p99_warm_c4: warm.server.acquire_ms.p99,
+  };
   for (const n of [16, 64]) {
     const h = await http("http /health/ping (one round trip)", urls.ping, n);
     const hp = await http("http bench/ping-pipelined (extended protocol)", urls.pingPipelined, n);
