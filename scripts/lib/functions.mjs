@@ -42,6 +42,7 @@ export async function functionsHealth(c, timeoutMs = 2000) {
   }
 }
 
+/** Whether GET /health of stack `c`'s functions answers 200 within 2 s. */
 export async function functionsHealthy(c) {
   return (await functionsHealth(c)).status === 200;
 }
@@ -51,6 +52,11 @@ export async function functionsHealthy(c) {
 // pool_faults.test.mjs); restarting it throws away that recovery and starts a new process on a loaded machine.
 const FUNCTIONS_RECOVERY_MS = 20000;
 
+/**
+ * Starts the functions server of stack `c` unless a healthy one runs (one that answers but is recovering gets
+ * FUNCTIONS_RECOVERY_MS). Throws StackError when the port is taken, when the server exits before serving
+ * (naming the socket holding its port), or when it is not healthy within a minute (with the logs' tails).
+ */
 export async function startFunctions(c, secrets) {
   const pid = readPid(c.functionsPid);
   if (pidAlive(pid)) {

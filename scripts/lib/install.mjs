@@ -21,6 +21,7 @@ export const APT_PACKAGES = [
   "sqlfluff",
 ];
 
+/** Runs `npm ci` when node_modules is missing or older than package-lock.json; throws StackError if it fails. */
 export function ensureNodeDeps() {
   const marker = join(ROOT, "node_modules", ".package-lock.json");
   const lock = join(ROOT, "package-lock.json");
@@ -29,6 +30,10 @@ export function ensureNodeDeps() {
   must("npm", ["ci", "--no-audit", "--no-fund"], { cwd: ROOT, stdio: "inherit" }, "npm ci");
 }
 
+/**
+ * Installs the missing APT_PACKAGES (apt-get, as root) and creates the `postgres` OS user if needed. Without
+ * root, throws StackError with the command to run.
+ */
 export function ensureAptPackages() {
   const missing = APT_PACKAGES.filter((p) => {
     const r = run("dpkg-query", ["-W", "-f=${Status}", p]);

@@ -52,6 +52,7 @@ log_min_messages = warning
 `;
 }
 
+/** Creates stack `c`'s cluster (initdb, bootstrap superuser supabase_admin) unless it exists; true when it made one. */
 export function ensureCluster(c) {
   if (existsSync(join(c.pgdata, "PG_VERSION"))) return false;
   log(`creating cluster in ${c.pgdata}`);
@@ -80,6 +81,7 @@ export function ensureCluster(c) {
   return true;
 }
 
+/** Whether stack `c`'s postmaster runs (and is not a zombie). */
 export function pgRunning(c) {
   if (asPostgres(pgCtl.bin, ["-D", c.pgdata, "status"]).status !== 0) return false;
   // pg_ctl trusts kill(0), which a killed postmaster still answers until it is reaped (a zombie).
@@ -180,6 +182,7 @@ export function psql(c, sql, { user = "supabase_admin", file, db = "postgres", e
   return run(pgBin("psql"), args, file ? {} : { input: sql });
 }
 
+/** psql() with `opts.sql` or `opts.file`; throws StackError naming `what` and psql's error when it fails. */
 export function mustPsql(c, what, opts) {
   const r = psql(c, opts.sql, opts);
   if (r.status !== 0) throw new StackError(`${what} failed:\n${r.stderr}`);

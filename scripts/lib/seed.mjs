@@ -6,7 +6,10 @@ import { ROOT } from "./config.mjs";
 import { log } from "./proc.mjs";
 import { mustPsql } from "./postgres.mjs";
 
-// Next to the cluster, so that it lives and dies with the data it describes.
+/**
+ * The file recording which seed stack `c`'s database holds (its sha256): next to the cluster, so that it lives
+ * and dies with the data it describes.
+ */
 export function seededMarker(c) {
   return join(c.root, "seeded");
 }
@@ -15,6 +18,10 @@ function seedHash() {
   return createHash("sha256").update(readFileSync(join(ROOT, "supabase/seed.sql"))).digest("hex");
 }
 
+/**
+ * Loads supabase/seed.sql as `postgres` in one transaction unless this cluster was seeded (then only notes a
+ * changed seed: `npm run reset` reloads it). Throws StackError when the seed fails.
+ */
 export function applySeed(c) {
   const marker = seededMarker(c);
   if (existsSync(marker)) {
