@@ -7,8 +7,8 @@ import { Parser } from "tap-parser";
  * Counts the top-level test points of one TAP stream (a node or Deno test, or a pgTAP file): subtests and
  * steps are part of their parent's result, as the runners' own summaries count them. Skipped and todo points
  * are `skipped`, neither passed nor failed. A stream that ends short of its plan (a pgTAP file dying halfway) counts each missing point
- * as failed; a stream without a plan, without any test point (unless its plan is 1..0, skip all), or that
- * bails out counts one failure. `failures` names the failed points and the reason of a stream-level failure.
+ * as failed; a stream without any test point (a file that died before its plan; a skip-all too: a suite that
+ * tests nothing is a fault here), without a plan, or that bails out counts one failure. `failures` names the failed points and the reason of a stream-level failure.
  * Lines that are not TAP (a program's own output) are ignored.
  */
 export function tapCounts(text) {
@@ -32,10 +32,10 @@ export function tapCounts(text) {
       const planned = plan ? plan.end - plan.start + 1 : null;
       let failed = failures.length;
       if (bailout) (failed += 1, failures.push(`bail out: ${bailout}`));
+      else if (ran === 0) (failed += 1, failures.push("no test ran"));
       else if (planned === null) {
         (failed += 1, failures.push("no plan: the run ended before saying how many tests it has"));
-      } else if (ran === 0 && planned !== 0) (failed += 1, failures.push("no test ran"));
-      else if (planned > ran) (failed += planned - ran, failures.push(`${planned - ran} planned test(s) never ran`));
+      } else if (planned > ran) (failed += planned - ran, failures.push(`${planned - ran} planned test(s) never ran`));
       resolve({ passed, failed, skipped, failures });
     });
     parser.end(text);
