@@ -6,10 +6,11 @@ import { Parser } from "tap-parser";
  * tapCounts(text) → Promise<{ passed, failed, skipped, failures: string[] }>
  * Counts the top-level test points of one TAP stream (a node or Deno test, or a pgTAP file): subtests and
  * steps are part of their parent's result, as the runners' own summaries count them. Skipped and todo points
- * are `skipped`, neither passed nor failed. A stream that ends short of its plan (a pgTAP file dying halfway) counts each missing point
- * as failed; a stream without any test point (a file that died before its plan; a skip-all too: a suite that
- * tests nothing is a fault here), without a plan, or that bails out counts one failure. `failures` names the failed points and the reason of a stream-level failure.
- * Lines that are not TAP (a program's own output) are ignored.
+ * are `skipped`, neither passed nor failed. A stream that ends short of its plan (a pgTAP file dying halfway)
+ * counts each missing point as failed; a stream without any test point (a file that died before its plan; a
+ * skip-all too: a suite that tests nothing is a fault here), without a plan, or that bails out counts one
+ * failure. `failures` names the failed points and the reason of a stream-level failure. Lines that are not TAP
+ * (a program's own output) are ignored.
  */
 export function tapCounts(text) {
   return new Promise((resolve) => {
