@@ -30,8 +30,10 @@ const sql = postgres(c.dbUrl, { max: 1, prepare: false, onnotice: () => {} });
 
 // A molecule's InChIKey-shaped key: 14 letters from a hash, then 10 letters that spell its number in base 26
 // (unique by construction), then 'N'. Deterministic, valid format, never a real compound's key.
-const inchikeySql = (i) => `translate(upper(substr(md5('scale:' || ${i}), 1, 14)), '0123456789', 'QRSTUVWXYZ') || '-' || ` +
-  Array.from({ length: 10 }, (_, k) => `chr(65 + ((${i})::bigint / ${26 ** (9 - k)}::bigint % 26)::int)`).join(" || ") + ` || '-N'`;
+const inchikeySql = (i) =>
+  `translate(upper(substr(md5('scale:' || ${i}), 1, 14)), '0123456789', 'QRSTUVWXYZ') || '-' || ` +
+  Array.from({ length: 10 }, (_, k) => `chr(65 + ((${i})::bigint / ${26 ** (9 - k)}::bigint % 26)::int)`).join(" || ") +
+  ` || '-N'`;
 
 const steps = [
   ["remove previous scale data", [
@@ -156,11 +158,28 @@ try {
   console.log(`rows now: ${JSON.stringify(counts)}`);
   // The benchmark report quotes this, so the generator time comes from a file a command wrote.
   mkdirSync(join(ROOT, "reports"), { recursive: true });
-  writeFileSync(join(ROOT, "reports/db-scale.json"), `${JSON.stringify({
-    command: `npm run db:scale -- --molecules ${N}`, generated_at: new Date().toISOString(), stack: c.name,
-    molecules: N, teams: TEAMS, users: USERS, mixtures: MIXTURES, properties: PROPERTIES,
-    steps: timings, total_seconds: Number(total.toFixed(2)), rows_after: counts,
-  }, null, 2)}\n`);
+  writeFileSync(
+    join(ROOT, "reports/db-scale.json"),
+    `${
+      JSON.stringify(
+        {
+          command: `npm run db:scale -- --molecules ${N}`,
+          generated_at: new Date().toISOString(),
+          stack: c.name,
+          molecules: N,
+          teams: TEAMS,
+          users: USERS,
+          mixtures: MIXTURES,
+          properties: PROPERTIES,
+          steps: timings,
+          total_seconds: Number(total.toFixed(2)),
+          rows_after: counts,
+        },
+        null,
+        2,
+      )
+    }\n`,
+  );
 } catch (e) {
   console.error(`error: ${e.message}${e.detail ? `\n${e.detail}` : ""}`);
   process.exitCode = 1;

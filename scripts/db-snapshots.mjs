@@ -9,6 +9,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { ROOT, stackConfig } from "./lib/config.mjs";
 
@@ -134,7 +135,7 @@ export function stale(files) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const check = process.argv.includes("--check");
+  const { values: { check } } = parseArgs({ options: { check: { type: "boolean", default: false } } });
   const files = await generate();
   if (check) {
     const bad = stale(files);

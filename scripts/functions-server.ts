@@ -1,6 +1,8 @@
 // Local stand-in for the Supabase edge gateway (`supabase functions serve` needs Docker): serves every
 // supabase/functions/<name>/index.ts at /functions/v1/<name>, handing each function the request path
-// without the /functions/v1 prefix, as the hosted runtime does. Also publishes the local JWKS.
+// without the /functions/v1 prefix, as the hosted runtime does. Also publishes the local JWKS, and, when
+// CRYO_BENCH_ROUTES=1 (local stacks), the load scenarios' routes of scripts/load/bench-routes.ts at
+// /functions/v1/bench/* (no function may be called `bench` then).
 const port = Number(Deno.env.get("CRYO_FUNCTIONS_PORT") ?? 54321);
 const root = new URL("../supabase/functions/", import.meta.url);
 
@@ -20,6 +22,14 @@ for await (const entry of Deno.readDir(root)) {
     throw new Error(`supabase/functions/${entry.name}/index.ts must export default { fetch }`);
   }
   functions.set(entry.name, mod.default);
+}
+
+if (Deno.env.get("CRYO_BENCH_ROUTES") === "1") {
+  if (functions.has("bench")) {
+    throw new Error("supabase/functions/bench clashes with the benchmark routes (CRYO_BENCH_ROUTES=1)");
+  }
+  const { benchApp } = await import("./load/bench-routes.ts");
+  functions.set("bench", benchApp());
 }
 
 const json = (status: number, body: unknown) =>

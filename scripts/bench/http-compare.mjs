@@ -9,9 +9,8 @@ import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import { ROOT, stackConfig } from "../lib/config.mjs";
-import { functionsEnv } from "../stack.mjs";
-import { readSecrets } from "../lib/config.mjs";
+import { readSecrets, ROOT, stackConfig } from "../lib/config.mjs";
+import { functionsEnv } from "../lib/functions.mjs";
 import { waitFor } from "../lib/proc.mjs";
 
 const { values: a } = parseArgs({
@@ -32,14 +31,25 @@ let port = c.ports.api + 10;
 for (const [name, dir] of [["before", a.before], ["after", a.after]]) {
   const p = ++port;
   const root = resolve(dir);
-  const child = spawn(join(ROOT, "node_modules/.bin/deno"),
-    ["run", "-A", "--config", join(root, "deno.json"), join(root, "scripts/functions-server.ts")],
-    { cwd: root, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, ...env, CRYO_FUNCTIONS_PORT: String(p), CRYO_LOG_LEVEL: "error" } });
+  const child = spawn(join(ROOT, "node_modules/.bin/deno"), [
+    "run",
+    "-A",
+    "--config",
+    join(root, "deno.json"),
+    join(root, "scripts/functions-server.ts"),
+  ], {
+    cwd: root,
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, ...env, CRYO_FUNCTIONS_PORT: String(p), CRYO_LOG_LEVEL: "error" },
+  });
   servers[name] = { child, url: `http://127.0.0.1:${p}/functions/v1${a.path}`, rps: [], p99: [] };
   const ok = await waitFor(async () => (await fetch(servers[name].url).then((r) => r.ok, () => false)), 30000, 200);
   if (!ok) throw new Error(`${name} functions server did not answer ${servers[name].url}`);
 }
-const median = (xs) => { const s = [...xs].sort((x, y) => x - y); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+const median = (xs) => {
+  const s = [...xs].sort((x, y) => x - y);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 try {
   for (let r = 0; r < Number(a.rounds); r++) {
     for (const name of r % 2 ? ["after", "before"] : ["before", "after"]) {
@@ -58,7 +68,9 @@ try {
   for (const s of Object.values(servers)) s.child.kill("SIGTERM");
 }
 const out = { path: a.path, connections: Number(a.connections), seconds: Number(a.seconds), rounds: Number(a.rounds) };
-for (const [name, s] of Object.entries(servers)) out[name] = { rps_median: Math.round(median(s.rps)), p99_ms_median: median(s.p99), rps: s.rps.map(Math.round) };
+for (const [name, s] of Object.entries(servers)) {
+  out[name] = { rps_median: Math.round(median(s.rps)), p99_ms_median: median(s.p99), rps: s.rps.map(Math.round) };
+}
 out.after_over_before = Number((out.after.rps_median / out.before.rps_median).toFixed(3));
 if (a.out) writeFileSync(a.out, JSON.stringify(out, null, 2) + "\n");
 console.log(JSON.stringify(out, null, 2));

@@ -34,7 +34,9 @@ function dataRoot(name) {
 
 export function stackConfig(name = stackName()) {
   const offset = Number(process.env.CRYO_PORT_OFFSET || 0);
-  if (!Number.isInteger(offset) || offset < 0 || offset > 5000) throw new Error("CRYO_PORT_OFFSET must be an integer 0..5000");
+  if (!Number.isInteger(offset) || offset < 0 || offset > 5000) {
+    throw new Error("CRYO_PORT_OFFSET must be an integer 0..5000");
+  }
   const p = BASE_PORTS[name];
   const ports = { api: p.api + offset, db: p.db + offset, pooler: p.pooler + offset };
   const root = dataRoot(name);

@@ -20,7 +20,19 @@ export function must(cmd, args, opts = {}, what = `${cmd} ${args.join(" ")}`) {
   return r;
 }
 
-const isRoot = () => process.getuid?.() === 0;
+/** Whether this process runs as root (the stack then runs Postgres and pgbouncer as the `postgres` OS user). */
+export const isRoot = () => process.getuid?.() === 0;
+
+const t0 = Date.now();
+let quiet = false;
+/** A progress line of the stack, with seconds since this process started; silenced by quietLog(true). */
+export function log(message) {
+  if (!quiet) console.log(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${message}`);
+}
+/** Silences log() (`status -o json` prints JSON only). */
+export function quietLog(on = true) {
+  quiet = on;
+}
 
 /** Runs a command as the `postgres` OS user (Postgres and pgbouncer refuse root). */
 export function asPostgres(cmd, args, opts = {}) {
@@ -48,7 +60,10 @@ export function pgBin(name) {
 export function portOpen(port, host = "127.0.0.1", timeoutMs = 300) {
   return new Promise((resolve) => {
     const s = createConnection({ port, host });
-    const done = (v) => { s.destroy(); resolve(v); };
+    const done = (v) => {
+      s.destroy();
+      resolve(v);
+    };
     s.setTimeout(timeoutMs, () => done(false));
     s.once("connect", () => done(true));
     s.once("error", () => done(false));
@@ -57,9 +72,17 @@ export function portOpen(port, host = "127.0.0.1", timeoutMs = 300) {
 
 export function pidAlive(pid) {
   if (!pid) return false;
-  try { process.kill(pid, 0); } catch { return false; }
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
   // A zombie (PID 1 here does not reap) still answers kill(0).
-  try { return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8")); } catch { return false; }
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
+  } catch {
+    return false;
+  }
 }
 
 export function readPid(file) {

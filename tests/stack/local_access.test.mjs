@@ -8,7 +8,9 @@ import { statSync } from "node:fs";
 import { syncBuiltinESMExports } from "node:module";
 import { readSecrets, stackConfig } from "../../scripts/lib/config.mjs";
 import { pgBin } from "../../scripts/lib/proc.mjs";
-import { POOLER_ADMIN, psql, SOCKET_DIR_MODE, start } from "../../scripts/stack.mjs";
+import { POOLER_ADMIN } from "../../scripts/lib/pgbouncer.mjs";
+import { psql, SOCKET_DIR_MODE } from "../../scripts/lib/postgres.mjs";
+import { start } from "../../scripts/stack.mjs";
 
 process.env.CRYO_STACK = "test";
 const c = stackConfig("test");
@@ -26,9 +28,27 @@ test("the socket directory is the Postgres OS user's alone (0700) and so is the 
   assert.equal(r.stdout.trim(), "0700");
 });
 
-test("another OS user cannot use the trusted socket (nor become any role through it)", { skip: !isRoot && "needs root to act as another OS user" }, () => {
-  const r = cp.spawnSync("runuser", ["-u", "nobody", "--", pgBin("psql"), "-X", "-At", "-h", c.run, "-p", String(c.ports.db),
-    "-U", "supabase_admin", "-d", "postgres", "-c", "select 1"], { encoding: "utf8" });
+test("another OS user cannot use the trusted socket (nor become any role through it)", {
+  skip: !isRoot && "needs root to act as another OS user",
+}, () => {
+  const r = cp.spawnSync("runuser", [
+    "-u",
+    "nobody",
+    "--",
+    pgBin("psql"),
+    "-X",
+    "-At",
+    "-h",
+    c.run,
+    "-p",
+    String(c.ports.db),
+    "-U",
+    "supabase_admin",
+    "-d",
+    "postgres",
+    "-c",
+    "select 1",
+  ], { encoding: "utf8" });
   assert.notEqual(r.status, 0, "refused");
   assert.match(r.stderr, /Permission denied|No such file/);
   // The stack's own calls (root here) still work.
@@ -41,7 +61,10 @@ test("no secret appears in the arguments of any process the stack spawns (they g
   const orig = { spawn: cp.spawn, spawnSync: cp.spawnSync, execFile: cp.execFile, execFileSync: cp.execFileSync };
   for (const name of Object.keys(orig)) {
     cp[name] = (cmd, args, opts) => {
-      seen.push({ argv: [cmd, ...(Array.isArray(args) ? args : [])].join(" "), input: String((Array.isArray(args) ? opts : args)?.input ?? "") });
+      seen.push({
+        argv: [cmd, ...(Array.isArray(args) ? args : [])].join(" "),
+        input: String((Array.isArray(args) ? opts : args)?.input ?? ""),
+      });
       return orig[name](cmd, args, opts);
     };
   }
@@ -53,7 +76,10 @@ test("no secret appears in the arguments of any process the stack spawns (they g
     syncBuiltinESMExports();
   }
   assert.ok(seen.some((s) => s.argv.includes("psql")), "the start ran psql");
-  assert.ok(seen.some((s) => s.input.includes(secrets.apiPassword)), "the cryo_api password was handed over (on stdin)");
+  assert.ok(
+    seen.some((s) => s.input.includes(secrets.apiPassword)),
+    "the cryo_api password was handed over (on stdin)",
+  );
   for (const s of seen) {
     for (const [name, value] of Object.entries(secrets)) {
       assert.ok(!s.argv.includes(value), `${name} in the arguments of: ${s.argv.replace(value, "<secret>")}`);
@@ -62,8 +88,21 @@ test("no secret appears in the arguments of any process the stack spawns (they g
 });
 
 test("the pooler's admin console refuses the default password and accepts only the one in .local secrets", () => {
-  const admin = (user, password) => cp.spawnSync(pgBin("psql"), ["-X", "-At", "-h", "127.0.0.1", "-p", String(c.ports.pooler),
-    "-U", user, "-d", "pgbouncer", "-c", "show pools"], { encoding: "utf8", env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: "5" } });
+  const admin = (user, password) =>
+    cp.spawnSync(pgBin("psql"), [
+      "-X",
+      "-At",
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(c.ports.pooler),
+      "-U",
+      user,
+      "-d",
+      "pgbouncer",
+      "-c",
+      "show pools",
+    ], { encoding: "utf8", env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: "5" } });
   for (const user of ["postgres", POOLER_ADMIN]) {
     const r = admin(user, "postgres");
     assert.notEqual(r.status, 0, `${user}/postgres refused`);

@@ -11,7 +11,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../../scripts/lib/config.mjs";
 import { asPostgres, StackError } from "../../scripts/lib/proc.mjs";
-import { applyMigrations, bootstrapCluster, pgCtl, psql } from "../../scripts/stack.mjs";
+import { applyMigrations } from "../../scripts/lib/migrations.mjs";
+import { bootstrapCluster } from "../../scripts/lib/platform.mjs";
+import { pgCtl, psql } from "../../scripts/lib/postgres.mjs";
 
 const root = mkdtempSync(join(tmpdir(), "cryo-platform-"));
 const dirs = [];
@@ -76,14 +78,23 @@ function migrationError(workdir) {
 }
 
 test("the platform alone is a new hosted project: pg_stat_statements, pgcrypto, uuid-ossp; no pg_cron, pgtap, plpgsql_check, hypopg", () => {
-  assert.equal(q("select string_agg(extname || '@' || extnamespace::regnamespace, ',' order by extname) from pg_extension"),
-    "pg_stat_statements@extensions,pgcrypto@extensions,plpgsql@pg_catalog,uuid-ossp@extensions");
+  assert.equal(
+    q("select string_agg(extname || '@' || extnamespace::regnamespace, ',' order by extname) from pg_extension"),
+    "pg_stat_statements@extensions,pgcrypto@extensions,plpgsql@pg_catalog,uuid-ossp@extensions",
+  );
   assert.equal(q("select to_regnamespace('cron') is null"), "t", "no cron schema before a migration creates pg_cron");
   assert.equal(q("select rolsuper from pg_roles where rolname = 'postgres'"), "f", "postgres is not a superuser");
-  assert.equal(q("select datdba::regrole from pg_database where datname = 'postgres'"), "postgres", "the database is postgres's");
-  assert.equal(q("show search_path", "postgres"), "\"$user\", public, extensions", "postgres's search_path as on hosted");
-  assert.equal(q("select count(*) from pg_db_role_setting where setrole = 0 and array_to_string(setconfig, ',') like '%search_path%'"), "0",
-    "no database-wide search_path (hosted sets it per role)");
+  assert.equal(
+    q("select datdba::regrole from pg_database where datname = 'postgres'"),
+    "postgres",
+    "the database is postgres's",
+  );
+  assert.equal(q("show search_path", "postgres"), '"$user", public, extensions', "postgres's search_path as on hosted");
+  assert.equal(
+    q("select count(*) from pg_db_role_setting where setrole = 0 and array_to_string(setconfig, ',') like '%search_path%'"),
+    "0",
+    "no database-wide search_path (hosted sets it per role)",
+  );
 });
 
 test("(a) a migration that uses cron without creating pg_cron fails, as on a new hosted project", () => {
@@ -104,10 +115,16 @@ test("pg_cron in another schema is refused with the statement to use (supautils 
 
 test("every migration of ours applies on it as postgres; pg_cron lands in pg_catalog as supabase_admin's, with the after-create grants", () => {
   applyMigrations(p, ROOT);
-  assert.equal(q("select extnamespace::regnamespace || ' ' || extowner::regrole from pg_extension where extname = 'pg_cron'"),
-    "pg_catalog supabase_admin");
+  assert.equal(
+    q("select extnamespace::regnamespace || ' ' || extowner::regrole from pg_extension where extname = 'pg_cron'"),
+    "pg_catalog supabase_admin",
+  );
   assert.equal(q("select nspowner::regrole from pg_namespace where nspname = 'cron'"), "supabase_admin");
-  assert.equal(q("select rolsuper from pg_roles where rolname = 'postgres'"), "f", "postgres is NOSUPERUSER afterwards");
+  assert.equal(
+    q("select rolsuper from pg_roles where rolname = 'postgres'"),
+    "f",
+    "postgres is NOSUPERUSER afterwards",
+  );
   assert.equal(q("select count(*) > 0 from cron.job", "postgres"), "t", "postgres reads cron.job (the schedules)");
   const w = psql(p, "insert into cron.job (schedule, command) values ('* * * * *', 'select 1')", { user: "postgres" });
   assert.notEqual(w.status, 0, "postgres writes cron.job only through cron.schedule()");
@@ -123,14 +140,19 @@ test("tools create their own extensions as postgres: pgtap (the pgTAP runner) an
 
 test("(b) a migration creating an extension not on the platform's list fails, naming the rule; nothing remains", () => {
   const msg = migrationError(project({
-    "29990101000000_unlisted_extension.sql": "create table public.half_written (id int);\ncreate extension pageinspect;\n",
+    "29990101000000_unlisted_extension.sql":
+      "create table public.half_written (id int);\ncreate extension pageinspect;\n",
   }));
   assert.match(msg, /migration failed: supabase\/migrations\/29990101000000_unlisted_extension\.sql/);
   assert.match(msg, /extension "pageinspect" is not available to the postgres role on Supabase/);
   assert.match(msg, /supautils\.privileged_extensions/);
   assert.equal(q("select count(*) from pg_extension where extname = 'pageinspect'"), "0");
   assert.equal(q("select to_regclass('public.half_written') is null"), "t");
-  assert.equal(q("select rolsuper from pg_roles where rolname = 'postgres'"), "f", "the temporary superuser did not outlive the statement");
+  assert.equal(
+    q("select rolsuper from pg_roles where rolname = 'postgres'"),
+    "f",
+    "the temporary superuser did not outlive the statement",
+  );
   // Not even by hand, in a transaction of its own.
   const r = psql(p, "create extension file_fdw", { user: "postgres" });
   assert.notEqual(r.status, 0);
@@ -151,16 +173,31 @@ test("the emulation gives nothing away: no extension script runs as superuser in
 
 test("(c) a migration that alters a reserved role, or grants a reserved membership, fails the start naming the rule", async () => {
   const cases = {
-    "29990102000000_alter_reserved_role.sql": ["alter role anon with login;\n", "alter role anon with nologin", /role anon: was \[.*login=f .*\], now \[.*login=t /],
-    "29990103000000_reserved_membership.sql": ["grant authenticator to cryo_service;\n", "revoke authenticator from cryo_service", /members of authenticator: was \[\], now \[cryo_service\]/],
-    "29990104000000_reserved_role_setting.sql": ["alter role supabase_auth_admin set statement_timeout = '1s';\n",
-      "alter role supabase_auth_admin reset statement_timeout", /settings of role supabase_auth_admin/],
+    "29990102000000_alter_reserved_role.sql": [
+      "alter role anon with login;\n",
+      "alter role anon with nologin",
+      /role anon: was \[.*login=f .*\], now \[.*login=t /,
+    ],
+    "29990103000000_reserved_membership.sql": [
+      "grant authenticator to cryo_service;\n",
+      "revoke authenticator from cryo_service",
+      /members of authenticator: was \[\], now \[cryo_service\]/,
+    ],
+    "29990104000000_reserved_role_setting.sql": [
+      "alter role supabase_auth_admin set statement_timeout = '1s';\n",
+      "alter role supabase_auth_admin reset statement_timeout",
+      /settings of role supabase_auth_admin/,
+    ],
   };
   let first = true;
   for (const [name, [sql, undo, detail]] of Object.entries(cases)) {
     const dir = project({ [name]: sql });
     const msg = migrationError(dir);
-    assert.match(msg, /a migration broke a platform rule: reserved roles and reserved memberships cannot be changed/, name);
+    assert.match(
+      msg,
+      /a migration broke a platform rule: reserved roles and reserved memberships cannot be changed/,
+      name,
+    );
     assert.match(msg, /supautils\.reserved_roles/);
     assert.match(msg, detail, name);
     assert.match(msg, new RegExp(`migrations applied in this run: ${name.replace(".", "\\.")}$`), name);
@@ -178,6 +215,12 @@ test("(c) a migration that alters a reserved role, or grants a reserved membersh
 });
 
 test("settings of the API roles stay a migration's to change (reserved_roles marked * on hosted)", () => {
-  applyMigrations(p, project({ "29990105000000_api_role_timeout.sql": "alter role authenticated set statement_timeout = '9s';\n" }));
-  assert.match(q("select array_to_string(setconfig, ',') from pg_db_role_setting where setrole = 'authenticated'::regrole"), /statement_timeout=9s/);
+  applyMigrations(
+    p,
+    project({ "29990105000000_api_role_timeout.sql": "alter role authenticated set statement_timeout = '9s';\n" }),
+  );
+  assert.match(
+    q("select array_to_string(setconfig, ',') from pg_db_role_setting where setrole = 'authenticated'::regrole"),
+    /statement_timeout=9s/,
+  );
 });

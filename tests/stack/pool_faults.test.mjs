@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { stackConfig } from "../../scripts/lib/config.mjs";
 import { asPostgres, readPid, sleep } from "../../scripts/lib/proc.mjs";
-import { pgCtl } from "../../scripts/stack.mjs";
+import { pgCtl } from "../../scripts/lib/postgres.mjs";
 
 process.env.CRYO_STACK = "test";
 const c = stackConfig("test");
@@ -16,7 +16,12 @@ async function ping() {
   const t = performance.now();
   const r = await fetch(`${c.functionsUrl}/health/ping`, { signal: AbortSignal.timeout(30000) });
   const body = await r.json();
-  return { status: r.status, code: body.error?.code, retryAfter: r.headers.get("retry-after"), ms: performance.now() - t };
+  return {
+    status: r.status,
+    code: body.error?.code,
+    retryAfter: r.headers.get("retry-after"),
+    ms: performance.now() - t,
+  };
 }
 
 async function untilOk(boundMs) {

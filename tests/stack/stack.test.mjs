@@ -23,8 +23,10 @@ process.env.CRYO_STACK = "test";
 const c = stackConfig("test");
 
 function stackCmd(cmd, env = {}, ...args) {
-  const r = spawnSync(process.execPath, [join(ROOT, "scripts/stack.mjs"), cmd, ...args],
-    { encoding: "utf8", env: { ...process.env, CRYO_STACK: "test", ...env } });
+  const r = spawnSync(process.execPath, [join(ROOT, "scripts/stack.mjs"), cmd, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, CRYO_STACK: "test", ...env },
+  });
   return { code: r.status, out: r.stdout + r.stderr };
 }
 
@@ -37,14 +39,19 @@ test("a second start is a no-op: nothing created, applied or restarted", async (
   const before = readPid(c.functionsPid);
   const r = stackCmd("start");
   assert.equal(r.code, 0, r.out);
-  assert.doesNotMatch(r.out, /creating cluster|applied \d+ migration|starting Postgres|starting pgbouncer|serving edge functions/);
+  assert.doesNotMatch(
+    r.out,
+    /creating cluster|applied \d+ migration|starting Postgres|starting pgbouncer|serving edge functions/,
+  );
   assert.equal(readPid(c.functionsPid), before, "the functions server kept running");
   assert.ok(await healthy());
 });
 
 test("status -o json prints the connection facts like `supabase status -o json`", () => {
-  const r = spawnSync(process.execPath, [join(ROOT, "scripts/stack.mjs"), "status", "-o", "json"],
-    { encoding: "utf8", env: { ...process.env, CRYO_STACK: "test" } });
+  const r = spawnSync(process.execPath, [join(ROOT, "scripts/stack.mjs"), "status", "-o", "json"], {
+    encoding: "utf8",
+    env: { ...process.env, CRYO_STACK: "test" },
+  });
   assert.equal(r.status, 0, r.stderr);
   const s = JSON.parse(r.stdout);
   for (const k of ["API_URL", "DB_URL", "POOLER_URL", "FUNCTIONS_URL", "ANON_KEY"]) assert.ok(s[k], `${k} is set`);
@@ -81,36 +88,49 @@ s.close()
 `;
 const hasPython = spawnSync("python3", ["--version"]).status === 0;
 
-test("the stack's ports are kept out of the ephemeral range, and a clash with a connection's source port is named at once", { skip: !hasPython && "needs python3" }, async () => {
-  // The cause of the crashed-Postgres flake: the stack's ports lie in Linux's ephemeral range, so an outgoing
-  // connection (or its TIME_WAIT) could hold one as its source port, and the functions server restarted by
-  // `start` could not bind it: it died with AddrInUse and start waited a minute for it.
-  if (process.getuid?.() === 0) {
-    const reserved = readFileSync("/proc/sys/net/ipv4/ip_local_reserved_ports", "utf8").trim().split(",");
-    const inRange = (p) => reserved.some((r) => { const [a, b = a] = r.split("-").map(Number); return p >= a && p <= b; });
-    for (const p of Object.values(c.ports)) assert.ok(inRange(p), `port ${p} is reserved`);
-  }
-  const pid = readPid(c.functionsPid);
-  process.kill(-pid, "SIGTERM");
-  await new Promise((r) => setTimeout(r, 500));
-  // Reservation only stops the kernel from choosing the port; an explicit bind still can, as here.
-  const holder = spawn("python3", ["-c", HOLD_PORT_PY, String(c.ports.api), String(c.ports.pooler)], { stdio: ["pipe", "pipe", "inherit"] });
-  await new Promise((resolve, reject) => { holder.stdout.once("data", resolve); holder.once("exit", reject); });
-  try {
-    const t = Date.now();
+test(
+  "the stack's ports are kept out of the ephemeral range, and a clash with a connection's source port is named at once",
+  { skip: !hasPython && "needs python3" },
+  async () => {
+    // The cause of the crashed-Postgres flake: the stack's ports lie in Linux's ephemeral range, so an outgoing
+    // connection (or its TIME_WAIT) could hold one as its source port, and the functions server restarted by
+    // `start` could not bind it: it died with AddrInUse and start waited a minute for it.
+    if (process.getuid?.() === 0) {
+      const reserved = readFileSync("/proc/sys/net/ipv4/ip_local_reserved_ports", "utf8").trim().split(",");
+      const inRange = (p) =>
+        reserved.some((r) => {
+          const [a, b = a] = r.split("-").map(Number);
+          return p >= a && p <= b;
+        });
+      for (const p of Object.values(c.ports)) assert.ok(inRange(p), `port ${p} is reserved`);
+    }
+    const pid = readPid(c.functionsPid);
+    process.kill(-pid, "SIGTERM");
+    await new Promise((r) => setTimeout(r, 500));
+    // Reservation only stops the kernel from choosing the port; an explicit bind still can, as here.
+    const holder = spawn("python3", ["-c", HOLD_PORT_PY, String(c.ports.api), String(c.ports.pooler)], {
+      stdio: ["pipe", "pipe", "inherit"],
+    });
+    await new Promise((resolve, reject) => {
+      holder.stdout.once("data", resolve);
+      holder.once("exit", reject);
+    });
+    try {
+      const t = Date.now();
+      const r = stackCmd("start");
+      assert.equal(r.code, 1);
+      assert.match(r.out, new RegExp(`the functions server exited .*before serving:\\nport ${c.ports.api} is in use`));
+      assert.match(r.out, /AddrInUse/);
+      assert.ok(Date.now() - t < 30000, "reported at once, not after the minute of health checks");
+    } finally {
+      holder.stdin.end("close\n");
+      await new Promise((r) => holder.once("exit", r));
+    }
     const r = stackCmd("start");
-    assert.equal(r.code, 1);
-    assert.match(r.out, new RegExp(`the functions server exited .*before serving:\\nport ${c.ports.api} is in use`));
-    assert.match(r.out, /AddrInUse/);
-    assert.ok(Date.now() - t < 30000, "reported at once, not after the minute of health checks");
-  } finally {
-    holder.stdin.end("close\n");
-    await new Promise((r) => holder.once("exit", r));
-  }
-  const r = stackCmd("start");
-  assert.equal(r.code, 0, r.out);
-  assert.ok(await healthy());
-});
+    assert.equal(r.code, 0, r.out);
+    assert.ok(await healthy());
+  },
+);
 
 test("a stale functions pid file is ignored and the server restarted", async () => {
   const pid = readPid(c.functionsPid);
@@ -145,14 +165,28 @@ test("a failing migration is named with its error, exits non-zero and leaves not
   const dir = mkdtempSync(join(tmpdir(), "cryo-migr-"));
   try {
     cpSync(join(ROOT, "supabase"), join(dir, "supabase"), { recursive: true });
-    writeFileSync(join(dir, "supabase/migrations/29991231000000_broken.sql"),
-      "create table public.half_written (id int);\nselect no_such_column from no_such_table;\n");
+    writeFileSync(
+      join(dir, "supabase/migrations/29991231000000_broken.sql"),
+      "create table public.half_written (id int);\nselect no_such_column from no_such_table;\n",
+    );
     const r = stackCmd("start", { CRYO_SUPABASE_WORKDIR: dir });
     assert.equal(r.code, 1);
     assert.match(r.out, /migration failed: supabase\/migrations\/29991231000000_broken\.sql/);
     assert.match(r.out, /no_such_table/);
-    const q = spawnSync("psql", ["-X", "-At", "-h", c.run, "-p", String(c.ports.db), "-U", "supabase_admin", "-d", "postgres",
-      "-c", "select to_regclass('public.half_written') is null"], { encoding: "utf8" });
+    const q = spawnSync("psql", [
+      "-X",
+      "-At",
+      "-h",
+      c.run,
+      "-p",
+      String(c.ports.db),
+      "-U",
+      "supabase_admin",
+      "-d",
+      "postgres",
+      "-c",
+      "select to_regclass('public.half_written') is null",
+    ], { encoding: "utf8" });
     assert.equal(q.stdout.trim(), "t", "the failed migration's first statement was rolled back");
   } finally {
     rmSync(dir, { recursive: true, force: true });
