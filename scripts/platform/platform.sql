@@ -219,7 +219,10 @@ declare
   before oid[];
   stmt text;
 begin
-  if pg_catalog.current_setting('platform_emulation.elevated', true) is distinct from 'on' then
+  -- The flag is a custom setting any role may set: only the session the before-trigger can have elevated
+  -- (postgres itself, no SET ROLE) gets past here, so no other caller drives this superuser body.
+  if session_user <> 'postgres' or pg_catalog.current_setting('role') <> 'none'
+     or pg_catalog.current_setting('platform_emulation.elevated', true) is distinct from 'on' then
     return;
   end if;
   perform pg_catalog.set_config('platform_emulation.elevated', 'off', true);
