@@ -183,7 +183,7 @@ select pg_catalog.set_config('platform_emulation.extensions_before', '${extensio
        pg_catalog.set_config('platform_emulation.elevated', 'on', true);
 create extension if not exists pg_stat_statements;
 select 'flag:' || pg_catalog.current_setting('platform_emulation.elevated', true);
-rollback;`, { user: "postgres", extra: ["-At"] });
+rollback;`, { user: "authenticator", extra: ["-At"] });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^flag:on$/m, "the superuser trigger body did not run for anon (it would have turned the flag off)");
 });
