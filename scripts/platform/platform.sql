@@ -219,9 +219,9 @@ declare
   before oid[];
   stmt text;
 begin
-  -- The flag is a custom setting any role may set: only the session the before-trigger can have elevated
-  -- (postgres itself, no SET ROLE) gets past here, so no other caller drives this superuser body.
-  if session_user <> 'postgres' or pg_catalog.current_setting('role') <> 'none'
+  -- The flag is a custom setting any role may set: only a postgres session (the only one the before-trigger
+  -- elevates) gets past here, so no other login (the API's, through the pooler) drives this superuser body.
+  if session_user <> 'postgres'
      or pg_catalog.current_setting('platform_emulation.elevated', true) is distinct from 'on' then
     return;
   end if;
