@@ -7,7 +7,7 @@ import { cors, type MiddlewareHandler } from "./deps.ts";
 export const CORS_ALLOW_HEADERS = ["authorization", "x-client-info", "apikey", "content-type"];
 export const CORS_ALLOW_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 /** Response headers a browser script may read: how long to back off, and the error codes' content type. */
-export const CORS_EXPOSE_HEADERS = ["retry-after", "content-type"];
+export const CORS_EXPOSE_HEADERS = ["retry-after", "content-type", "x-request-id", "www-authenticate"];
 
 export class CorsConfigError extends Error {}
 

@@ -20,3 +20,16 @@ export type { CircuitBreakerPolicy } from "npm:cockatiel@4.0.0";
 export { Counter, Gauge, Histogram, Registry } from "npm:prom-client@15.1.3";
 export { cors } from "npm:hono@4.13.19/cors";
 export { RateLimiterMemory, RateLimiterRes } from "npm:rate-limiter-flexible@11.4.0";
+export {
+  calculateJwkThumbprint,
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  errors as joseErrors,
+  importJWK,
+  jwtVerify,
+  SignJWT,
+} from "npm:jose@6.2.18";
+export type { JSONWebKeySet, JWK, JWTPayload, JWTVerifyGetKey } from "npm:jose@6.2.18";
+export { LRUCache } from "npm:lru-cache@11.5.3";

@@ -1,7 +1,9 @@
 // GET /functions/v1/health          liveness, one database round trip through the pooler, pool summary
 //                                   (no server version, no addresses: failures say only their code)
 // GET /functions/v1/health/metrics  Prometheus text: pool, transactions, errors, retries, breaker
-// GET /functions/v1/health/ping     the smallest pooled transaction as anon (load tests measure this)
+//                                   (a service token with the scope metrics:read)
+// GET /functions/v1/health/ping     the smallest pooled transaction, as the caller's token says (anon without
+//                                   one; load tests and the token benchmark measure this)
 // GET /functions/v1/health/slow     holds a connection for ?ms= (local stacks only: CRYO_DEBUG_ROUTES=1)
 // GET /functions/v1/health/ping-pipelined  /ping in the pipelined extended protocol (local stacks only)
 import { database, DbError } from "../_shared/db.ts";
@@ -10,6 +12,7 @@ import { createApp } from "../_shared/http.ts";
 import { log } from "../_shared/log.ts";
 import { registry } from "../_shared/metrics.ts";
 import { loadConfig } from "../_shared/config.ts";
+import { authenticate, principalOf, requestIdOf, requireScope } from "../_shared/auth.ts";
 
 // Validate the environment when the function loads, so a bad variable fails the deploy, not a request.
 loadConfig();
@@ -42,13 +45,20 @@ app.get("/", async (c) => {
   }
 });
 
-app.get("/metrics", async (c) => {
+app.get("/metrics", authenticate({ required: true }), async (c) => {
+  const p = principalOf(c);
+  requireScope(p, "metrics:read");
+  // No transaction here (metrics must answer while the database is away), so no liveness check either: a
+  // revoked metrics token keeps reading metrics until it expires (CRYO_TOKEN_TTL_S, 15 min by default).
   database(); // registers the pool gauges and breaker state even before the first query
   return c.body(await registry.metrics(), 200, { "content-type": registry.contentType });
 });
 
-app.get("/ping", async (c) => {
-  const [row] = await database().queryAs<{ ok: number }[]>(ANON, (tx) => tx`select 1 as ok`, { readOnly: true });
+app.get("/ping", authenticate(), async (c) => {
+  const [row] = await database().queryAs<{ ok: number }[]>(principalOf(c).claims, (tx) => tx`select 1 as ok`, {
+    readOnly: true,
+    requestId: requestIdOf(c),
+  });
   return c.json({ ok: row.ok === 1 });
 });
 
