@@ -244,15 +244,48 @@ export function getVerifier(): Verifier {
 
 /**
  * Middleware: verifies the Authorization header and stores the principal (`c.get("principal")`).
- * `required`: a request without a token gets 401 (else it acts as anon).
+ * `required`: a request without a token gets 401 (else it acts as anon). A request refused with 403 (a valid
+ * token without the right scope or role) is recorded in the audit log as `request_denied`, as the caller,
+ * before the 403 goes out. 401s are only logged: an unauthenticated caller must not be able to make the
+ * database write.
  */
 export function authenticate(opts: { required?: boolean } = {}): MiddlewareHandler {
   return async (c, next) => {
     const header = c.req.header("authorization");
     if (!header && opts.required) throw unauthorized();
-    c.set("principal" as never, (await getVerifier().authenticate(header)) as never);
-    await next();
+    let p: Principal;
+    try {
+      p = await getVerifier().authenticate(header);
+    } catch (e) {
+      logThrottled("auth-401", 1000, "info", "request refused: invalid token", {
+        path: c.req.path,
+        reason: e instanceof Error ? e.message : String(e),
+      });
+      throw e;
+    }
+    c.set("principal" as never, p as never);
+    try {
+      await next();
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 403) await recordDenied(p, e, c);
+      throw e;
+    }
   };
+}
+
+async function recordDenied(p: Principal, e: ApiError, c: Context) {
+  try {
+    // Imported lazily: the verifier itself must not need the database module.
+    const { database } = await import("./db.ts");
+    const detail = JSON.stringify({ path: c.req.path, method: c.req.method, code: e.code, details: e.details ?? null });
+    await database().queryAs(
+      p.claims,
+      (tx) => tx`select private.record_request_denied(${e.code}, ${detail}::jsonb) is null as done`,
+      { requestId: requestIdOf(c) },
+    );
+  } catch (err) {
+    logThrottled("deny-audit", 5000, "warn", "could not record a denied request", { error: String(err) });
+  }
 }
 
 /** The principal stored by `authenticate()` (anon when the middleware did not run). */
