@@ -264,12 +264,9 @@ export function authenticate(opts: { required?: boolean } = {}): MiddlewareHandl
       throw e;
     }
     c.set("principal" as never, p as never);
-    try {
-      await next();
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 403) await recordDenied(p, e, c);
-      throw e;
-    }
+    // Hono hands a handler's error to onError and leaves it in c.error; next() does not throw it.
+    await next();
+    if (c.error instanceof ApiError && c.error.status === 403) await recordDenied(p, c.error, c);
   };
 }
 
