@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { adminSql, FUNCTIONS_URL } from "./_helpers.ts";
+import { createClient, getToken } from "./_tokens.ts";
 
 Deno.test("GET /health answers 200 after a database round trip through the pooler", async () => {
   const r = await fetch(`${FUNCTIONS_URL}/health`);
@@ -58,7 +59,9 @@ Deno.test("GET /health carries a pool summary; /health/metrics is Prometheus tex
   assert.equal(typeof h.pool.max, "number");
   assert.equal(h.pool.breaker, "closed");
   assert.equal((await (await fetch(`${FUNCTIONS_URL}/health/ping`)).json()).ok, true);
-  const r = await fetch(`${FUNCTIONS_URL}/health/metrics`);
+  // Metrics need a service token with metrics:read (tests/forged_tokens_test.ts: everything else is refused).
+  const token = await getToken(await createClient("Alpha", "metrics:read"));
+  const r = await fetch(`${FUNCTIONS_URL}/health/metrics`, { headers: { authorization: `Bearer ${token}` } });
   assert.equal(r.status, 200);
   assert.match(r.headers.get("content-type") ?? "", /^text\/plain/);
   const text = await r.text();

@@ -76,8 +76,22 @@ function load({ url = PING, connections, duration }) {
   });
 }
 
+// /health/metrics needs a service token with metrics:read: one client per run, one token (15 min) per scrape.
+let metricsClient;
+async function metricsToken() {
+  if (!metricsClient) {
+    const { run } = await import("../service-client.mjs");
+    metricsClient = await run(["create", "--team", "Alpha", "--name", "load-metrics", "--scope", "metrics:read"], c);
+  }
+  const r = await fetch(`${c.functionsUrl}/service-token`, {
+    method: "POST",
+    body: new URLSearchParams({ grant_type: "client_credentials", client_id: metricsClient.client_id, client_secret: metricsClient.client_secret }),
+  });
+  return (await r.json()).access_token;
+}
+
 async function scrape() {
-  const text = await (await fetch(`${c.functionsUrl}/health/metrics`)).text();
+  const text = await (await fetch(`${c.functionsUrl}/health/metrics`, { headers: { authorization: `Bearer ${await metricsToken()}` } })).text();
   const m = {};
   for (const line of text.split("\n")) {
     if (!line || line.startsWith("#")) continue;
