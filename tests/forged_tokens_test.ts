@@ -14,7 +14,11 @@ const b64 = (o: unknown) => btoa(JSON.stringify(o)).replace(/\+/g, "-").replace(
 async function ourCurrentKey() {
   const set = JSON.parse(await Deno.readTextFile(new URL("../.local/keys/service_signing_keys.json", import.meta.url)));
   const k = set.keys.find((x: { state: string }) => x.state === "current");
-  return { kid: k.kid as string, key: await importJWK(k, "ES256") as CryptoKey, publicJwk: { kty: k.kty, crv: k.crv, x: k.x, y: k.y } };
+  return {
+    kid: k.kid as string,
+    key: await importJWK(k, "ES256") as CryptoKey,
+    publicJwk: { kty: k.kty, crv: k.crv, x: k.x, y: k.y },
+  };
 }
 
 function claims(over: Record<string, unknown> = {}) {
@@ -41,9 +45,17 @@ async function sign(payload: Record<string, unknown>, key: CryptoKey, header: Re
 async function hs256(payload: unknown, secret: string, kid: string) {
   const head = b64({ alg: "HS256", typ: "at+jwt", kid });
   const body = b64(payload);
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
   const sig = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${head}.${body}`)));
-  return `${head}.${body}.${btoa(String.fromCharCode(...sig)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")}`;
+  return `${head}.${body}.${
+    btoa(String.fromCharCode(...sig)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")
+  }`;
 }
 
 async function call(url: string, token: string | null) {
@@ -64,7 +76,9 @@ Deno.test("forged and invalid tokens: 401 invalid_token (or 403 insufficient_sco
   const goodToken = await getToken(good);
   const [h, p, s] = goodToken.split(".");
   const payload = JSON.parse(atob(p.replace(/-/g, "+").replace(/_/g, "/")));
-  const tampered = `${h}.${b64({ ...payload, scope: "metrics:read molecules:write audit:read", team_id: TEAMS.Beta })}.${s}`;
+  const tampered = `${h}.${
+    b64({ ...payload, scope: "metrics:read molecules:write audit:read", team_id: TEAMS.Beta })
+  }.${s}`;
 
   // Revoked one way or another (the database refuses them: checked on a route that makes a transaction).
   const revoked = await getToken(good);
@@ -82,7 +96,12 @@ Deno.test("forged and invalid tokens: 401 invalid_token (or 403 insufficient_sco
   await sql`select private.rotate_service_client_secret(${toRotate.client_id}, ${"0".repeat(64)})`;
 
   const now = Math.floor(Date.now() / 1000);
-  const userToken = await signUserToken({ iss: `${API}/auth/v1`, aud: "authenticated", role: "authenticated", sub: "a11ce000-0000-4000-8000-000000000001" });
+  const userToken = await signUserToken({
+    iss: `${API}/auth/v1`,
+    aud: "authenticated",
+    role: "authenticated",
+    sub: "a11ce000-0000-4000-8000-000000000001",
+  });
   const invalid: [string, string, string][] = [
     ["garbage", METRICS, "not.a.jwt"],
     ["alg none", METRICS, `${b64({ alg: "none", typ: "at+jwt", kid: ours.kid })}.${b64(claims())}.`],
@@ -92,7 +111,11 @@ Deno.test("forged and invalid tokens: 401 invalid_token (or 403 insufficient_sco
     ["right kid, attacker's key", METRICS, await sign(claims(), attacker.privateKey, { kid: ours.kid })],
     ["expired", METRICS, await sign(claims({ iat: now - 4000, exp: now - 3000 }), ours.key, { kid: ours.kid })],
     ["not yet valid (nbf)", METRICS, await sign(claims({ nbf: now + 3600 }), ours.key, { kid: ours.kid })],
-    ["issued in the future", METRICS, await sign(claims({ iat: now + 3600, exp: now + 7200 }), ours.key, { kid: ours.kid })],
+    [
+      "issued in the future",
+      METRICS,
+      await sign(claims({ iat: now + 3600, exp: now + 7200 }), ours.key, { kid: ours.kid }),
+    ],
     ["wrong iss", METRICS, await sign(claims({ iss: "https://evil.example/" }), ours.key, { kid: ours.kid })],
     ["wrong aud", METRICS, await sign(claims({ aud: "someone-else" }), ours.key, { kid: ours.kid })],
     ["wrong typ", METRICS, await sign(claims(), ours.key, { kid: ours.kid, typ: "JWT" })],
@@ -100,8 +123,31 @@ Deno.test("forged and invalid tokens: 401 invalid_token (or 403 insufficient_sco
     ["tampered payload", METRICS, tampered],
     ["extra segment", METRICS, `${goodToken}.eyJ4IjoxfQ`],
     ["Supabase service_role token", METRICS, await signUserToken({ iss: `${API}/auth/v1`, role: "service_role" })],
-    ["user token, wrong aud", METRICS, await signUserToken({ iss: `${API}/auth/v1`, aud: "other", role: "authenticated", sub: "a11ce000-0000-4000-8000-000000000001" })],
-    ["user token, HS256", METRICS, await hs256({ iss: `${API}/auth/v1`, aud: "authenticated", role: "authenticated", sub: "a11ce000-0000-4000-8000-000000000001", exp: now + 60 }, "super-secret-jwt-token-with-at-least-32-characters-long", "x")],
+    [
+      "user token, wrong aud",
+      METRICS,
+      await signUserToken({
+        iss: `${API}/auth/v1`,
+        aud: "other",
+        role: "authenticated",
+        sub: "a11ce000-0000-4000-8000-000000000001",
+      }),
+    ],
+    [
+      "user token, HS256",
+      METRICS,
+      await hs256(
+        {
+          iss: `${API}/auth/v1`,
+          aud: "authenticated",
+          role: "authenticated",
+          sub: "a11ce000-0000-4000-8000-000000000001",
+          exp: now + 60,
+        },
+        "super-secret-jwt-token-with-at-least-32-characters-long",
+        "x",
+      ),
+    ],
     ["revoked jti", PING, revoked],
     ["token of a disabled client", PING, ofDisabled],
     ["token issued before a secret rotation", PING, beforeRotation],
@@ -131,7 +177,11 @@ Deno.test("forged and invalid tokens: 401 invalid_token (or 403 insufficient_sco
     for (const [name, token] of [["missing scope", noScopeToken], ["user token", userToken]]) {
       const r = await call(METRICS, token);
       assert.equal(r.status, 403, `${name}: 403`);
-      assert.match(r.challenge, /error="insufficient_scope", scope="metrics:read"/, `${name}: challenge names the scope`);
+      assert.match(
+        r.challenge,
+        /error="insufficient_scope", scope="metrics:read"/,
+        `${name}: challenge names the scope`,
+      );
       const e = JSON.parse(r.body).error;
       assert.equal(e.code, "insufficient_scope");
       assert.match(e.message, /metrics:read/);

@@ -59,10 +59,14 @@ Deno.test("the scanner catches each forbidden form (so the next test can fail)",
 Deno.test("no run-time code references the service role, a secret key, or a privileged connection", async () => {
   const runtime: URL[] = [];
   // Every function and every shared module (their unit tests excluded: they run no requests).
-  for await (const f of files(new URL("supabase/functions/", ROOT), (n) => /\.m?[jt]s$/.test(n) && !n.includes(".test."))) {
+  for await (
+    const f of files(new URL("supabase/functions/", ROOT), (n) => /\.m?[jt]s$/.test(n) && !n.includes(".test."))
+  ) {
     runtime.push(f);
   }
-  for (const p of ["scripts/functions-server.ts", "scripts/keys.mjs", "tests/_tokens.ts"]) runtime.push(new URL(p, ROOT));
+  for (const p of ["scripts/functions-server.ts", "scripts/keys.mjs", "tests/_tokens.ts"]) {
+    runtime.push(new URL(p, ROOT));
+  }
   assert.ok(runtime.length > 10, `scanned ${runtime.length} files`);
   const found: string[] = [];
   for (const f of runtime) {

@@ -31,7 +31,11 @@ const ping = async (token: string) => {
 
 Deno.test("an owner creates (secret shown once), lists, rotates, disables and deletes a client of their team", async () => {
   const alice = await user(ALICE);
-  const created = await call("POST", "", alice, { team_id: TEAMS.Alpha, name: "lims", scopes: "molecules:read metrics:read" });
+  const created = await call("POST", "", alice, {
+    team_id: TEAMS.Alpha,
+    name: "lims",
+    scopes: "molecules:read metrics:read",
+  });
   assert.equal(created.status, 201);
   assert.equal(created.headers.get("cache-control"), "no-store");
   const { client_id, client_secret } = created.body;
@@ -62,7 +66,11 @@ Deno.test("an owner creates (secret shown once), lists, rotates, disables and de
 
   assert.equal((await call("POST", `/${client_id}/disable`, alice)).status, 200);
   assert.equal(await ping(t2), 401, "disabling revokes every token");
-  const again = await tokenRequest({ grant_type: "client_credentials", client_id, client_secret: rotated.body.client_secret });
+  const again = await tokenRequest({
+    grant_type: "client_credentials",
+    client_id,
+    client_secret: rotated.body.client_secret,
+  });
   assert.equal(again.body.error, "invalid_client");
   assert.equal((await call("DELETE", `/${client_id}`, alice)).status, 204);
   assert.equal((await call("DELETE", `/${client_id}`, alice)).status, 404);
@@ -74,12 +82,18 @@ Deno.test("nobody but the team's owners manages its clients", async () => {
   const target = await createClient("Alpha", "molecules:read");
   const beta = await createClient("Beta", "molecules:read");
   // A member who is not an owner, and an owner of another team: 404 (as if nothing existed), empty lists.
-  assert.equal((await call("POST", "", carol, { team_id: TEAMS.Alpha, name: "x", scopes: ["molecules:read"] })).status, 404);
+  assert.equal(
+    (await call("POST", "", carol, { team_id: TEAMS.Alpha, name: "x", scopes: ["molecules:read"] })).status,
+    404,
+  );
   assert.deepEqual((await call("GET", `?team_id=${TEAMS.Alpha}`, carol)).body.clients, []);
   assert.equal((await call("POST", `/${target.client_id}/disable`, carol)).status, 404);
   assert.equal((await call("POST", `/${target.client_id}/rotate-secret`, carol)).status, 404);
   assert.equal((await call("DELETE", `/${target.client_id}`, carol)).status, 404);
-  assert.equal((await call("POST", "", alice, { team_id: TEAMS.Beta, name: "x", scopes: ["molecules:read"] })).status, 404);
+  assert.equal(
+    (await call("POST", "", alice, { team_id: TEAMS.Beta, name: "x", scopes: ["molecules:read"] })).status,
+    404,
+  );
   assert.deepEqual((await call("GET", `?team_id=${TEAMS.Beta}`, alice)).body.clients, []);
   assert.equal((await call("POST", `/${beta.client_id}/disable`, alice)).status, 404);
   // Not a user at all: a service token (even of the team) or the anon key is 403; no token is 401.

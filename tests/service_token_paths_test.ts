@@ -12,7 +12,8 @@ const API = FUNCTIONS_URL.replace(/\/functions\/v1$/, "");
 const keysFile = new URL("../.local/keys/service_signing_keys.json", import.meta.url);
 const verifier = new Verifier(
   authConfig({ SUPABASE_URL: API }),
-  async () => (await import("../supabase/functions/_shared/signing-keys.ts")).parseKeyRing(await Deno.readTextFile(keysFile)),
+  async () =>
+    (await import("../supabase/functions/_shared/signing-keys.ts")).parseKeyRing(await Deno.readTextFile(keysFile)),
 );
 const run = crypto.randomUUID().slice(0, 8);
 
@@ -39,7 +40,13 @@ const TABLES: Record<string, string[]> = {
   mixtures: ["mixtures", "mixture_components"],
   properties: ["property_types", "molecular_properties"],
 };
-const TEAM_DATA = new Set(["molecules", "molecule_identifiers", "mixtures", "mixture_components", "molecular_properties"]);
+const TEAM_DATA = new Set([
+  "molecules",
+  "molecule_identifiers",
+  "mixtures",
+  "mixture_components",
+  "molecular_properties",
+]);
 
 Deno.test("each <resource>:read scope reads its tables and never a row of another team", async () => {
   await withDb(async (db) => {
@@ -49,9 +56,11 @@ Deno.test("each <resource>:read scope reads its tables and never a row of anothe
         const [{ n, foreign }] = await db.queryAs<{ n: number; foreign: number }[]>(
           p.claims,
           (tx) =>
-            tx.unsafe(`select count(*)::int as n, count(*) filter (where ${
-              TEAM_DATA.has(t) ? "team_id" : "null::uuid"
-            } = '${TEAMS.Beta}')::int as foreign from public.${t}`) as never,
+            tx.unsafe(
+              `select count(*)::int as n, count(*) filter (where ${
+                TEAM_DATA.has(t) ? "team_id" : "null::uuid"
+              } = '${TEAMS.Beta}')::int as foreign from public.${t}`,
+            ) as never,
           { readOnly: true },
         );
         assert.equal(typeof n, "number", `${resource}: ${t} readable`);
@@ -64,7 +73,8 @@ Deno.test("each <resource>:read scope reads its tables and never a row of anothe
 Deno.test("molecules:write writes its own team's rows (audited with the client, jti and request id), never Beta's", async () => {
   const admin = adminSql();
   const betaId = crypto.randomUUID();
-  const key = (c: string) => `TOKENPATHS${c}${c}${c}${c}-${run.toUpperCase().replace(/[^A-Z]/g, "Q").padEnd(10, "Q")}-N`;
+  const key = (c: string) =>
+    `TOKENPATHS${c}${c}${c}${c}-${run.toUpperCase().replace(/[^A-Z]/g, "Q").padEnd(10, "Q")}-N`;
   await admin`insert into public.molecules (id, name, smiles, inchikey, source, team_id, visibility)
     values (${betaId}, ${"beta private " + run}, 'C', ${key("B")}, 'test', ${TEAMS.Beta}, 'team')`;
   try {
@@ -84,20 +94,31 @@ Deno.test("molecules:write writes its own team's rows (audited with the client, 
       assert.equal(ev.jti, p.claims.jti);
       assert.equal(ev.request_id, `paths-${run}`);
       await assert.rejects(
-        db.queryAs(p.claims, (tx) =>
-          tx`insert into public.molecules (name, smiles, inchikey, source, team_id, visibility)
-             values (${"into beta " + run}, 'C', ${key("C")}, 'test', ${TEAMS.Beta}, 'team')`),
+        db.queryAs(
+          p.claims,
+          (tx) =>
+            tx`insert into public.molecules (name, smiles, inchikey, source, team_id, visibility)
+             values (${"into beta " + run}, 'C', ${key("C")}, 'test', ${TEAMS.Beta}, 'team')`,
+        ),
         (e: { status: number }) => e.status === 403,
         "no row for another team",
       );
-      const touched = await db.queryAs<unknown[]>(p.claims, (tx) =>
-        tx`update public.molecules set name = 'hijacked' where id = ${betaId} returning id`);
+      const touched = await db.queryAs<unknown[]>(
+        p.claims,
+        (tx) => tx`update public.molecules set name = 'hijacked' where id = ${betaId} returning id`,
+      );
       assert.equal(touched.length, 0, "Beta's row is not visible to update");
-      const seen = await db.queryAs<unknown[]>(p.claims, (tx) => tx`select id from public.molecules where id = ${betaId}`);
+      const seen = await db.queryAs<unknown[]>(
+        p.claims,
+        (tx) => tx`select id from public.molecules where id = ${betaId}`,
+      );
       assert.equal(seen.length, 0, "nor to read");
       // A token of Alpha without any molecules scope sees none of Alpha's team rows either.
       const none = await principal("Alpha", "metrics:read");
-      const hidden = await db.queryAs<unknown[]>(none.claims, (tx) => tx`select id from public.molecules where id = ${row.id}`);
+      const hidden = await db.queryAs<unknown[]>(
+        none.claims,
+        (tx) => tx`select id from public.molecules where id = ${row.id}`,
+      );
       assert.equal(hidden.length, 0);
       await admin`delete from public.molecules where id = ${row.id}`;
     });
@@ -110,9 +131,15 @@ Deno.test("molecules:write writes its own team's rows (audited with the client, 
 Deno.test("audit:read pages its own team's events only; a revoked token's transaction is refused with 401", async () => {
   await withDb(async (db) => {
     const p = await principal("Alpha", "audit:read");
-    const mine = await db.queryAs<unknown[]>(p.claims, (tx) => tx`select id from private.team_audit_events(${TEAMS.Alpha}::uuid, null, 5)`);
+    const mine = await db.queryAs<unknown[]>(
+      p.claims,
+      (tx) => tx`select id from private.team_audit_events(${TEAMS.Alpha}::uuid, null, 5)`,
+    );
     assert.ok(mine.length > 0, "Alpha's events");
-    const theirs = await db.queryAs<unknown[]>(p.claims, (tx) => tx`select id from private.team_audit_events(${TEAMS.Beta}::uuid, null, 5)`);
+    const theirs = await db.queryAs<unknown[]>(
+      p.claims,
+      (tx) => tx`select id from private.team_audit_events(${TEAMS.Beta}::uuid, null, 5)`,
+    );
     assert.equal(theirs.length, 0, "no Beta events");
     const admin = adminSql();
     await admin`select private.disable_service_client(${p.client_id})`;

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { decodeJwt, decodeProtectedHeader } from "npm:jose@6.2.18";
 import { adminSql, FUNCTIONS_URL } from "./_helpers.ts";
-import { basic, createClient, disableClient, getToken, TEAMS, tokenRequest, TOKEN_URL } from "./_tokens.ts";
+import { basic, createClient, disableClient, getToken, TEAMS, TOKEN_URL, tokenRequest } from "./_tokens.ts";
 
 const API = FUNCTIONS_URL.replace(/\/functions\/v1$/, "");
 const ping = (token: string) =>
@@ -11,7 +11,9 @@ const ping = (token: string) =>
 
 Deno.test("client_secret_basic, form-encoded: 200 with an RFC 9068 token, no-store, scope = allowed by default", async () => {
   const c = await createClient("Alpha", "molecules:read metrics:read");
-  const r = await tokenRequest({ grant_type: "client_credentials" }, { authorization: basic(c.client_id, c.client_secret) });
+  const r = await tokenRequest({ grant_type: "client_credentials" }, {
+    authorization: basic(c.client_id, c.client_secret),
+  });
   assert.equal(r.status, 200);
   assert.equal(r.headers.get("cache-control"), "no-store");
   assert.equal(r.headers.get("pragma"), "no-cache");
@@ -35,7 +37,9 @@ Deno.test("client_secret_basic, form-encoded: 200 with an RFC 9068 token, no-sto
   assert.ok(Math.abs(p.iat! - Date.now() / 1000) < 30);
   assert.match(String(p.jti), /^[0-9a-f-]{36}$/);
   assert.match(r.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);
-  const kids = (await (await fetch(`${TOKEN_URL}/.well-known/jwks.json`)).json()).keys.map((k: { kid: string }) => k.kid);
+  const kids = (await (await fetch(`${TOKEN_URL}/.well-known/jwks.json`)).json()).keys.map((k: { kid: string }) =>
+    k.kid
+  );
   assert.ok(kids.includes(h.kid), "signed with a published key");
 });
 
@@ -62,16 +66,70 @@ Deno.test("error answers are RFC 6749 §5.2 (status, error code, no-store), and 
   const disabled = await createClient("Alpha", "molecules:read");
   await disableClient(disabled.client_id);
   const cases: [string, Promise<Awaited<ReturnType<typeof tokenRequest>>>, number, string][] = [
-    ["wrong secret, Basic", tokenRequest({ grant_type: "client_credentials" }, { authorization: basic(c.client_id, "nope") }), 401, "invalid_client"],
-    ["unknown client, Basic", tokenRequest({ grant_type: "client_credentials" }, { authorization: basic("cpc_nosuchclient0000000000", "x") }), 401, "invalid_client"],
-    ["disabled client, Basic", tokenRequest({ grant_type: "client_credentials" }, { authorization: basic(disabled.client_id, disabled.client_secret) }), 401, "invalid_client"],
+    [
+      "wrong secret, Basic",
+      tokenRequest({ grant_type: "client_credentials" }, { authorization: basic(c.client_id, "nope") }),
+      401,
+      "invalid_client",
+    ],
+    [
+      "unknown client, Basic",
+      tokenRequest({ grant_type: "client_credentials" }, { authorization: basic("cpc_nosuchclient0000000000", "x") }),
+      401,
+      "invalid_client",
+    ],
+    [
+      "disabled client, Basic",
+      tokenRequest({ grant_type: "client_credentials" }, {
+        authorization: basic(disabled.client_id, disabled.client_secret),
+      }),
+      401,
+      "invalid_client",
+    ],
     ["no client authentication", tokenRequest({ grant_type: "client_credentials" }), 401, "invalid_client"],
-    ["malformed Basic", tokenRequest({ grant_type: "client_credentials" }, { authorization: "Basic %%%" }), 401, "invalid_client"],
-    ["two methods", tokenRequest({ grant_type: "client_credentials", client_id: c.client_id, client_secret: c.client_secret }, { authorization: basic(c.client_id, c.client_secret) }), 400, "invalid_request"],
+    [
+      "malformed Basic",
+      tokenRequest({ grant_type: "client_credentials" }, { authorization: "Basic %%%" }),
+      401,
+      "invalid_client",
+    ],
+    [
+      "two methods",
+      tokenRequest({ grant_type: "client_credentials", client_id: c.client_id, client_secret: c.client_secret }, {
+        authorization: basic(c.client_id, c.client_secret),
+      }),
+      400,
+      "invalid_request",
+    ],
     ["no grant_type", tokenRequest({ client_id: c.client_id, client_secret: c.client_secret }), 400, "invalid_request"],
-    ["other grant", tokenRequest({ grant_type: "password", client_id: c.client_id, client_secret: c.client_secret }), 400, "unsupported_grant_type"],
-    ["unknown scope", tokenRequest({ grant_type: "client_credentials", client_id: c.client_id, client_secret: c.client_secret, scope: "root:all" }), 400, "invalid_scope"],
-    ["scope not allowed", tokenRequest({ grant_type: "client_credentials", client_id: c.client_id, client_secret: c.client_secret, scope: "metrics:read" }), 400, "invalid_scope"],
+    [
+      "other grant",
+      tokenRequest({ grant_type: "password", client_id: c.client_id, client_secret: c.client_secret }),
+      400,
+      "unsupported_grant_type",
+    ],
+    [
+      "unknown scope",
+      tokenRequest({
+        grant_type: "client_credentials",
+        client_id: c.client_id,
+        client_secret: c.client_secret,
+        scope: "root:all",
+      }),
+      400,
+      "invalid_scope",
+    ],
+    [
+      "scope not allowed",
+      tokenRequest({
+        grant_type: "client_credentials",
+        client_id: c.client_id,
+        client_secret: c.client_secret,
+        scope: "metrics:read",
+      }),
+      400,
+      "invalid_scope",
+    ],
   ];
   for (const [name, req, status, error] of cases) {
     const r = await req;
@@ -82,7 +140,12 @@ Deno.test("error answers are RFC 6749 §5.2 (status, error code, no-store), and 
   // Basic was used → the challenge is Basic; in the body → no Basic challenge is required, and the three
   // "no" answers (wrong secret, unknown, disabled) are byte-identical.
   const bodies = new Set<string>();
-  for (const [id, secret] of [[c.client_id, "nope"], ["cpc_nosuchclient0000000000", "x"], [disabled.client_id, disabled.client_secret]]) {
+  for (
+    const [id, secret] of [[c.client_id, "nope"], ["cpc_nosuchclient0000000000", "x"], [
+      disabled.client_id,
+      disabled.client_secret,
+    ]]
+  ) {
     const r = await tokenRequest({ grant_type: "client_credentials" }, { authorization: basic(id, secret) });
     assert.match(r.headers.get("www-authenticate") ?? "", /^Basic /);
     bodies.add(JSON.stringify(r.body));
@@ -110,7 +173,9 @@ Deno.test("revocation (RFC 7009): 200, and the token is refused on its next use;
   const c = await createClient("Alpha", "molecules:read");
   const t = await getToken(c);
   assert.equal((await ping(t)).status, 200);
-  const r = await tokenRequest({ token: t, token_type_hint: "access_token" }, { authorization: basic(c.client_id, c.client_secret) }, "/revoke");
+  const r = await tokenRequest({ token: t, token_type_hint: "access_token" }, {
+    authorization: basic(c.client_id, c.client_secret),
+  }, "/revoke");
   assert.equal(r.status, 200);
   assert.equal(r.headers.get("cache-control"), "no-store");
   const after = await ping(t);
@@ -120,9 +185,16 @@ Deno.test("revocation (RFC 7009): 200, and the token is refused on its next use;
   // Another client's token is not revoked by this client.
   const other = await createClient("Alpha", "molecules:read");
   const ot = await getToken(other);
-  assert.equal((await tokenRequest({ token: ot }, { authorization: basic(c.client_id, c.client_secret) }, "/revoke")).status, 200);
+  assert.equal(
+    (await tokenRequest({ token: ot }, { authorization: basic(c.client_id, c.client_secret) }, "/revoke")).status,
+    200,
+  );
   assert.equal((await ping(ot)).status, 200, "a foreign token stays valid");
-  assert.equal((await tokenRequest({ token: "garbage" }, { authorization: basic(c.client_id, c.client_secret) }, "/revoke")).status, 200);
+  assert.equal(
+    (await tokenRequest({ token: "garbage" }, { authorization: basic(c.client_id, c.client_secret) }, "/revoke"))
+      .status,
+    200,
+  );
   const missing = await tokenRequest({}, { authorization: basic(c.client_id, c.client_secret) }, "/revoke");
   assert.equal(missing.status, 400);
   assert.equal(missing.body.error, "invalid_request");
@@ -130,14 +202,19 @@ Deno.test("revocation (RFC 7009): 200, and the token is refused on its next use;
 
 Deno.test("issuance and revocation are in the audit log with the request id", async () => {
   const c = await createClient("Alpha", "molecules:read");
-  const r = await tokenRequest({ grant_type: "client_credentials", client_id: c.client_id, client_secret: c.client_secret });
+  const r = await tokenRequest({
+    grant_type: "client_credentials",
+    client_id: c.client_id,
+    client_secret: c.client_secret,
+  });
   const rid = r.headers.get("x-request-id");
   const jti = decodeJwt(r.body.access_token).jti;
   await tokenRequest({ token: r.body.access_token }, { authorization: basic(c.client_id, c.client_secret) }, "/revoke");
   await tokenRequest({ grant_type: "client_credentials", client_id: c.client_id, client_secret: "wrong" });
   const sql = adminSql();
   try {
-    const rows = await sql`select event_type, jti, request_id from audit.events where client_id = ${c.client_id} order by id`;
+    const rows =
+      await sql`select event_type, jti, request_id from audit.events where client_id = ${c.client_id} order by id`;
     const types = rows.map((x) => x.event_type);
     assert.deepEqual(types.filter((t) => t !== "client_changed"), ["token_issued", "token_revoked", "auth_failed"]);
     const issued = rows.find((x) => x.event_type === "token_issued")!;
@@ -176,7 +253,8 @@ Deno.test("key rotation mid-flight under load: zero failed requests; old tokens 
   };
   const workers = Array.from({ length: 4 }, worker);
   await new Promise((r) => setTimeout(r, 800));
-  const rot = await new Deno.Command("node", { args: ["scripts/keys.mjs", "rotate"], stdout: "piped", stderr: "piped" }).output();
+  const rot = await new Deno.Command("node", { args: ["scripts/keys.mjs", "rotate"], stdout: "piped", stderr: "piped" })
+    .output();
   assert.equal(rot.code, 0, new TextDecoder().decode(rot.stderr));
   // The gateway re-reads the key file twice a second; keep the load on well past that.
   let after = before;

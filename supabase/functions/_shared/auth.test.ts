@@ -42,7 +42,10 @@ Deno.test("verified tokens are cached by hash, never past their exp; a key-ring 
   await v.verify(t);
   assert.deepEqual(v.stats, { verified: 1, cached: 1 });
   await new Promise((res) => setTimeout(res, 2100));
-  await assert.rejects(v.verify(t), (e: { status: number; message: string }) => e.status === 401 && /expired/.test(e.message));
+  await assert.rejects(
+    v.verify(t),
+    (e: { status: number; message: string }) => e.status === 401 && /expired/.test(e.message),
+  );
   // A rotation that drops the key: the cached verification goes with it.
   const t2 = await sign(serviceClaims(cfg.serviceIssuer), r.key, r.jwk.kid);
   await v.verify(t2);
@@ -53,8 +56,14 @@ Deno.test("verified tokens are cached by hash, never past their exp; a key-ring 
 Deno.test("clock skew is bounded and configurable", async () => {
   const r = await ring();
   const now = Math.floor(Date.now() / 1000);
-  const strict = new Verifier(authConfig({ SUPABASE_URL: "http://127.0.0.1:9", CRYO_CLOCK_SKEW_S: "0" }), () => parseKeyRing(r.text));
-  const lax = new Verifier(authConfig({ SUPABASE_URL: "http://127.0.0.1:9", CRYO_CLOCK_SKEW_S: "60" }), () => parseKeyRing(r.text));
+  const strict = new Verifier(
+    authConfig({ SUPABASE_URL: "http://127.0.0.1:9", CRYO_CLOCK_SKEW_S: "0" }),
+    () => parseKeyRing(r.text),
+  );
+  const lax = new Verifier(
+    authConfig({ SUPABASE_URL: "http://127.0.0.1:9", CRYO_CLOCK_SKEW_S: "60" }),
+    () => parseKeyRing(r.text),
+  );
   const iss = strict.cfg.serviceIssuer;
   const justExpired = await sign(serviceClaims(iss, { iat: now - 100, exp: now - 10 }), r.key, r.jwk.kid);
   await assert.rejects(strict.verify(justExpired));
@@ -76,13 +85,18 @@ Deno.test("the Supabase JWKS is fetched once, refetched on an unknown kid, at mo
   });
   try {
     const base = `http://127.0.0.1:${server.addr.port}`;
-    const v = new Verifier(authConfig({ SUPABASE_URL: base, CRYO_AUTH_CACHE_MAX: "0" }), () => Promise.reject(new Error("none")));
+    const v = new Verifier(
+      authConfig({ SUPABASE_URL: base, CRYO_AUTH_CACHE_MAX: "0" }),
+      () => Promise.reject(new Error("none")),
+    );
     const user = (kid: string) =>
       new SignJWT({ iss: `${base}/auth/v1`, aud: "authenticated", role: "authenticated", sub: crypto.randomUUID() })
         .setProtectedHeader({ alg: "ES256", kid, typ: "JWT" }).setExpirationTime("5m").setIssuedAt().sign(privateKey);
     for (let i = 0; i < 5; i++) assert.equal((await v.verify(await user("k1"))).kind, "user");
     assert.equal(fetches, 1, "fetched once");
-    for (let i = 0; i < 5; i++) await assert.rejects(v.verify(await user("unknown")), (e: { status: number }) => e.status === 401);
+    for (let i = 0; i < 5; i++) {
+      await assert.rejects(v.verify(await user("unknown")), (e: { status: number }) => e.status === 401);
+    }
     assert.ok(fetches <= 2, `an unknown kid refetches at most once per 30 s (${fetches})`);
   } finally {
     ac.abort();
