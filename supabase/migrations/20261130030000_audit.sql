@@ -320,7 +320,9 @@ begin
   end if;
   insert into audit.events (event_type, table_name, operation, row_pk, changed, actor_sub, actor_role, client_id, jti, scopes,
                             request_id, team_id)
-  values ('row_change', tg_table_schema || '.' || tg_table_name, tg_op, pk, diff, claims ->> 'sub', audit.caller_role(),
+  values ('row_change', tg_table_schema || '.' || tg_table_name, tg_op, pk, diff, claims ->> 'sub',
+          -- audit.caller_role(), inlined: this runs once per row
+          case when pg_catalog.current_setting('role') = 'none' then session_user::pg_catalog.text else pg_catalog.current_setting('role') end,
           claims ->> 'client_id', claims ->> 'jti',
           pg_catalog.string_to_array(nullif(pg_catalog.btrim(claims ->> 'scope'), ''), ' '),
           pg_catalog.left(nullif(pg_catalog.current_setting('cryo.request_id', true), ''), 200),

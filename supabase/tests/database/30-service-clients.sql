@@ -8,7 +8,7 @@
  * acc_owner_b in B, acc_outsider in none.
  */
 begin;
-select plan(82);
+select plan(81);
 select tests.access_fixture();
 
 /**
@@ -205,26 +205,35 @@ select is((select count(*)::int from audit.events where event_type = 'auth_faile
   'failures of existing clients carry their team (their owners can read them)');
 
 /** --- Lockout with exponential backoff --- */
-select is(array_agg(tests.sc_auth((select client_id from tests.sc_clients where tag = 'A'), 'guess-' || i) order by i), array[0, 0, 0, 0]::int[],
-  'four more wrong secrets (five in a row)') from generate_series(1, 4) i;
-select is((select failed_attempts from private.service_clients where client_id = (select client_id from tests.sc_clients where tag = 'A')), 5,
-  'five consecutive failures are counted');
-select ok((select locked_until between clock_timestamp() and clock_timestamp() + interval '1.1 seconds'
-           from private.service_clients where client_id = (select client_id from tests.sc_clients where tag = 'A')),
-  'the fifth failure locks the client for 2^0 = 1 s');
+/**
+ * tests.sc_locks_for(client_id text, guess text, expected interval) returns boolean
+ * Makes one failed attempt and says whether it set locked_until to (time of the attempt + expected),
+ * measured between the clock just before and just after the call (so a slow machine cannot fail it).
+ */
+create function tests.sc_locks_for(client_id text, guess text, expected interval) returns boolean
+language plpgsql set search_path = pg_catalog, pg_temp as $$
+declare t0 timestamptz; t1 timestamptz; lock timestamptz;
+begin
+  t0 := clock_timestamp();
+  perform tests.sc_auth(client_id, guess);
+  t1 := clock_timestamp();
+  select c.locked_until into lock from private.service_clients c where c.client_id = sc_locks_for.client_id;
+  return lock between t0 + expected and t1 + expected;
+end $$;
+select is(array_agg(tests.sc_auth((select client_id from tests.sc_clients where tag = 'A'), 'guess-' || i) order by i), array[0, 0, 0]::int[],
+  'three more wrong secrets (four in a row)') from generate_series(1, 3) i;
+select is((select locked_until from private.service_clients where client_id = (select client_id from tests.sc_clients where tag = 'A')), null, 'four failures do not lock yet');
+select ok(tests.sc_locks_for((select client_id from tests.sc_clients where tag = 'A'), 'guess-5', interval '1 second'), 'the fifth failure in a row locks the client for 2^0 = 1 s');
+select is((select failed_attempts from private.service_clients where client_id = (select client_id from tests.sc_clients where tag = 'A')), 5, 'five consecutive failures are counted');
+-- Keep it locked for the next checks however slow this machine is.
+update private.service_clients set locked_until = clock_timestamp() + interval '1 minute' where client_id = (select client_id from tests.sc_clients where tag = 'A');
 select is(tests.sc_auth((select client_id from tests.sc_clients where tag = 'A'), 'secret-a'), 0, 'while locked, even the right secret gets no row');
-select is((select failed_attempts from private.service_clients where client_id = (select client_id from tests.sc_clients where tag = 'A')), 5,
-  'attempts while locked do not extend the lock');
+select is((select row(failed_attempts, locked_until > clock_timestamp() + interval '50 seconds')::text from private.service_clients where client_id = (select client_id from tests.sc_clients where tag = 'A')),
+  '(5,t)', 'attempts while locked neither count nor extend the lock');
 update private.service_clients set locked_until = clock_timestamp() - interval '1 second' where client_id = (select client_id from tests.sc_clients where tag = 'A');
-select is(tests.sc_auth((select client_id from tests.sc_clients where tag = 'A'), 'guess-6'), 0, 'after the lock, another wrong secret');
-select ok((select locked_until - clock_timestamp() between interval '1.5 seconds' and interval '2.1 seconds'
-           from private.service_clients where client_id = (select client_id from tests.sc_clients where tag = 'A')),
-  'locks for 2^1 = 2 s (the backoff doubles)');
+select ok(tests.sc_locks_for((select client_id from tests.sc_clients where tag = 'A'), 'guess-6', interval '2 seconds'), 'after the lock, the next failure locks for 2^1 = 2 s (the backoff doubles)');
 update private.service_clients set locked_until = null, failed_attempts = 30 where client_id = (select client_id from tests.sc_clients where tag = 'A');
-select is(tests.sc_auth((select client_id from tests.sc_clients where tag = 'A'), 'guess-31'), 0, 'after many failures');
-select ok((select locked_until - clock_timestamp() between interval '899 seconds' and interval '900 seconds'
-           from private.service_clients where client_id = (select client_id from tests.sc_clients where tag = 'A')),
-  'the lock is capped at 15 minutes');
+select ok(tests.sc_locks_for((select client_id from tests.sc_clients where tag = 'A'), 'guess-31', interval '15 minutes'), 'after many failures the lock is capped at 15 minutes');
 update private.service_clients set locked_until = clock_timestamp() - interval '1 second' where client_id = (select client_id from tests.sc_clients where tag = 'A');
 select is(tests.sc_auth((select client_id from tests.sc_clients where tag = 'A'), 'secret-a'), 1, 'once the lock has passed, the right secret works');
 select is((select row(failed_attempts, locked_until)::text from private.service_clients where client_id = (select client_id from tests.sc_clients where tag = 'A')),
@@ -250,7 +259,8 @@ from unnest(array['anon', 'authenticated']) r;
 select private.rotate_service_client_secret((select client_id from tests.sc_clients where tag = 'A'), tests.sc_hash('secret-a2'));
 select is(tests.sc_live((select client_id from tests.sc_clients where tag = 'A'), 'jti-live', (select t from sc_now)), '28000: token revoked',
   'after a rotation, a token issued before it is refused (28000 token revoked)');
-select is(tests.sc_live((select client_id from tests.sc_clients where tag = 'A'), 'jti-same-second', floor(extract(epoch from clock_timestamp()))),
+select is(tests.sc_live((select client_id from tests.sc_clients where tag = 'A'), 'jti-same-second',
+                        (select extract(epoch from tokens_valid_after) - 1 from private.service_clients where client_id = (select client_id from tests.sc_clients where tag = 'A'))),
   '28000: token revoked', 'a token issued in the same second as the rotation, before it, is refused too');
 select is(tests.sc_auth((select client_id from tests.sc_clients where tag = 'A'), 'secret-a'), 0, 'the old secret no longer authenticates');
 select tests.authenticate_as_role('anon');

@@ -232,6 +232,8 @@ select is((select count(*)::int from pg_proc p where p.oid = 'private.record_req
   'its only parameters are the reason and detail: the event type cannot be chosen');
 
 /** --- Partitions --- */
+-- On a long-lived database the daily job may not have run yet this month: run it once, as pg_cron would.
+do $$ begin perform audit.ensure_partitions(3); end $$;
 select is((select array_agg(to_regclass(format('audit.events_y%sm%s', to_char(m, 'YYYY'), to_char(m, 'MM'))) is not null)
            from generate_series(date_trunc('month', now() at time zone 'UTC'), date_trunc('month', now() at time zone 'UTC') + interval '3 months', interval '1 month') m),
   array[true, true, true, true], 'partitions exist for this month and the next three');
