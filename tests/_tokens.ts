@@ -67,3 +67,32 @@ export async function disableClient(clientId: string) {
     await sql.end();
   }
 }
+
+/**
+ * Claims of a live service token of a new client of `teamId` (any team, e.g. one a test just made), for
+ * tests that hand claims to the database module directly: the module asserts in every cryo_service
+ * transaction that the token's client exists, is enabled, and issued it after its last rotation.
+ */
+export async function liveServiceClaims(teamId: string, scopes = "molecules:read"): Promise<Record<string, unknown>> {
+  const hash = await hashClientSecret(newClientSecret(), await localPepper());
+  const sql = adminSql();
+  try {
+    const [c] = await sql`select client_id from private.create_service_client(${teamId}::uuid,
+      ${"test " + crypto.randomUUID().slice(0, 8)}, ${scopes.split(" ")}::text[], ${hash})`;
+    const [row] = await sql`select client_id, ceil(extract(epoch from tokens_valid_after))::int8 as valid_after
+      from private.service_clients where client_id = ${c.client_id}`;
+    const iat = Math.max(Math.floor(Date.now() / 1000), Number(row.valid_after));
+    return {
+      role: "cryo_service",
+      sub: row.client_id,
+      client_id: row.client_id,
+      jti: crypto.randomUUID(),
+      iat,
+      exp: iat + 900,
+      team_id: teamId,
+      scope: scopes,
+    };
+  } finally {
+    await sql.end();
+  }
+}
