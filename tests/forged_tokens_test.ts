@@ -1,7 +1,7 @@
 // Forged, broken and no-longer-valid tokens against the running functions: every one refused with RFC 6750's
 // status and error code, and none makes the database write anything (no audit event but the denials).
 import assert from "node:assert/strict";
-import { decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, SignJWT } from "npm:jose@6.2.18";
+import { decodeProtectedHeader, generateKeyPair, importJWK, SignJWT } from "npm:jose@6.2.18";
 import { adminSql, FUNCTIONS_URL, signToken as signUserToken } from "./_helpers.ts";
 import { createClient, disableClient, getToken, TEAMS, TOKEN_URL } from "./_tokens.ts";
 
