@@ -119,3 +119,19 @@ Deno.test("the key ring refuses sets without exactly one current private key, or
     ]
   ) await assert.rejects(parseKeyRing(bad), `${bad.slice(0, 40)} refused`);
 });
+
+Deno.test("the project's anon and publishable keys act as anon by exact match; nothing similar does", async () => {
+  const cfg = authConfig({
+    SUPABASE_URL: "http://127.0.0.1:9",
+    SUPABASE_ANON_KEY: "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYW5vbiJ9.legacy",
+    SUPABASE_PUBLISHABLE_KEYS: JSON.stringify({ default: "sb_publishable_abc123" }),
+  });
+  const v = new Verifier(cfg, () => Promise.reject(new Error("none")));
+  assert.equal((await v.authenticate("Bearer sb_publishable_abc123")).kind, "anon");
+  assert.equal((await v.authenticate("Bearer eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYW5vbiJ9.legacy")).claims.role, "anon");
+  assert.equal((await v.authenticate(undefined)).kind, "anon");
+  for (const h of ["Bearer sb_publishable_abc124", "Bearer sb_secret_abc123", "Basic abc", "Bearer"]) {
+    await assert.rejects(v.authenticate(h), (e: { status: number }) => e.status === 401, h);
+  }
+  assert.throws(() => authConfig({ SUPABASE_PUBLISHABLE_KEYS: "nope" }));
+});

@@ -52,6 +52,12 @@ const AuthEnv = z.object({
 });
 
 export type AuthConfig = {
+  /**
+   * The project's public keys, accepted as role anon by exact match, never verified as JWTs: the legacy anon
+   * key (SUPABASE_ANON_KEY, an HS256 JWT we hold no secret for) and publishable keys (SUPABASE_PUBLISHABLE_KEY,
+   * SUPABASE_PUBLISHABLE_KEYS: a JSON map of named keys), which clients may send as a bearer token.
+   */
+  anonKeys: ReadonlySet<string>;
   supabaseIssuer: string;
   supabaseJwksUrl: URL;
   serviceIssuer: string;
@@ -66,7 +72,19 @@ export function authConfig(env: Record<string, string | undefined> = Deno.env.to
   const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
   const e = AuthEnv.parse(clean);
   const base = e.SUPABASE_URL.replace(/\/+$/, "");
+  const anonKeys = new Set<string>();
+  for (const k of ["SUPABASE_ANON_KEY", "SUPABASE_PUBLISHABLE_KEY"]) if (clean[k]) anonKeys.add(clean[k]!);
+  if (clean.SUPABASE_PUBLISHABLE_KEYS) {
+    try {
+      for (const v of Object.values(JSON.parse(clean.SUPABASE_PUBLISHABLE_KEYS))) {
+        if (typeof v === "string" && v) anonKeys.add(v);
+      }
+    } catch {
+      throw new Error("SUPABASE_PUBLISHABLE_KEYS is not a JSON object of keys");
+    }
+  }
   return {
+    anonKeys,
     supabaseIssuer: `${base}/auth/v1`,
     supabaseJwksUrl: new URL(`${base}/auth/v1/.well-known/jwks.json`),
     serviceIssuer: e.CRYO_TOKEN_ISSUER ?? `${base}/functions/v1/service-token`,
@@ -127,6 +145,7 @@ export class Verifier {
     if (authorization === null || authorization === undefined || authorization === "") return ANON;
     const m = authorization.match(/^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i);
     if (!m) throw unauthorized("the Authorization header must be: Bearer <token>");
+    if (this.cfg.anonKeys.has(m[1])) return ANON;
     return await this.verify(m[1]);
   }
 
