@@ -274,3 +274,29 @@ Deno.test("key rotation mid-flight under load: zero failed requests; old tokens 
   assert.equal(keys.find((k: { kid: string }) => k.kid === decodeProtectedHeader(after).kid)?.state, "current");
   assert.equal((await ping(before)).status, 200, "a token of the previous key still verifies");
 });
+
+Deno.test("repeated failures lock the client out with backoff (same answer), audited; it recovers afterwards", async () => {
+  const c = await createClient("Alpha", "molecules:read");
+  const attempt = (secret: string) =>
+    tokenRequest({ grant_type: "client_credentials" }, { authorization: basic(c.client_id, secret) });
+  for (let i = 0; i < 5; i++) assert.equal((await attempt("wrong")).status, 401);
+  // Locked from the 5th failure for 2^(5-5) = 1 s: even the right secret gets the very same answer then.
+  const t0 = performance.now();
+  const locked = await attempt(c.client_secret);
+  const inTime = performance.now() - t0 < 900;
+  const sql = adminSql();
+  try {
+    const rows = await sql`select detail ->> 'reason' as reason from audit.events
+      where client_id = ${c.client_id} and event_type = 'auth_failed' order by id`;
+    assert.deepEqual(rows.slice(0, 5).map((r) => r.reason), Array(5).fill("bad_secret"), "each failure audited");
+    if (inTime) {
+      assert.equal(locked.status, 401);
+      assert.equal(locked.body.error, "invalid_client");
+      assert.equal(rows[5]?.reason, "locked");
+    }
+  } finally {
+    await sql.end();
+  }
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal((await attempt(c.client_secret)).status, 200, "after the lock, the right secret works again");
+});
