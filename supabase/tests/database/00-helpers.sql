@@ -693,9 +693,11 @@ begin
       when 'regclass'::regtype then array['''public.molecules''::pg_catalog.regclass']
       else array[(select format('null::%I.%I', n.nspname, y.typname) from pg_type y join pg_namespace n on n.oid = y.typnamespace where y.oid = ty)]
       end;
-    lists := (select array_agg(case when l = '' then s else l || ', ' || s end) from unnest(lists) l, unnest(samples) s);
+    -- In a fixed order: the first 24 combinations must be the same ones on every run.
+    lists := (select array_agg(case when l = '' then s else l || ', ' || s end order by li, si)
+              from unnest(lists) with ordinality a(l, li), unnest(samples) with ordinality b(s, si));
   end loop;
-  return query select l from unnest(lists) l limit 24;
+  return query select l from unnest(lists) with ordinality u(l, i) order by i limit 24;
 end
 $$;
 

@@ -172,8 +172,11 @@ select is(tests.sc_error('anon', '{}', format($$select * from private.authentica
   '22023: unknown scope "root"', 'a requested scope that does not exist is refused at authentication too, naming it');
 
 /** --- Authentication: success --- */
+-- The runner owns the temp table: API roles may not create temporary objects (TEMPORARY is revoked).
+create temporary table sc_auth_row (team_id uuid, allowed_scopes text[], issued_at bigint);
+grant insert on sc_auth_row to anon;
 select tests.authenticate_as_role('anon');
-create temporary table sc_auth_row as
+insert into sc_auth_row
 select * from private.authenticate_service_client((select client_id from tests.sc_clients where tag = 'A'), tests.sc_hash('secret-a'), 'req-1', 'jti-1', array['molecules:write', 'molecules:read']);
 select tests.clear_authentication();
 select is((select team_id from sc_auth_row), tests.fid('teams', 'A'), 'anon authenticates a client with the right hash: its team comes back');
@@ -263,8 +266,10 @@ select is(tests.sc_live((select client_id from tests.sc_clients where tag = 'A')
                         (select extract(epoch from tokens_valid_after) - 1 from private.service_clients where client_id = (select client_id from tests.sc_clients where tag = 'A'))),
   '28000: token revoked', 'a token issued in the same second as the rotation, before it, is refused too');
 select is(tests.sc_auth((select client_id from tests.sc_clients where tag = 'A'), 'secret-a'), 0, 'the old secret no longer authenticates');
+create temporary table sc_after (team_id uuid, allowed_scopes text[], issued_at bigint);
+grant insert on sc_after to anon;
 select tests.authenticate_as_role('anon');
-create temporary table sc_after as
+insert into sc_after
 select * from private.authenticate_service_client((select client_id from tests.sc_clients where tag = 'A'), tests.sc_hash('secret-a2'), null, 'jti-new');
 select tests.clear_authentication();
 select is((select count(*)::int from sc_after), 1, 'the new secret authenticates');

@@ -186,9 +186,13 @@ grant execute on function tests.audit_rows_as(text, jsonb, uuid) to cryo_service
 
 create temporary table audit_team_a as
 select id from audit.events where team_id = tests.fid('teams', 'A') order by id desc limit 6;
+-- The runner owns the temp tables: API roles may not create temporary objects (TEMPORARY is revoked).
+create temporary table audit_page1 as select * from private.team_audit_events(tests.fid('teams', 'A'), null, 1) limit 0;
+create temporary table audit_page2 as select * from audit_page1;
+grant insert, select on audit_page1, audit_page2 to authenticated;
 select tests.authenticate_as('acc_owner_a');
-create temporary table audit_page1 as select * from private.team_audit_events(tests.fid('teams', 'A'), null, 3);
-create temporary table audit_page2 as select * from private.team_audit_events(tests.fid('teams', 'A'), (select min(id) from audit_page1), 3);
+insert into audit_page1 select * from private.team_audit_events(tests.fid('teams', 'A'), null, 3);
+insert into audit_page2 select * from private.team_audit_events(tests.fid('teams', 'A'), (select min(id) from audit_page1), 3);
 select is((select count(*)::int from private.team_audit_events(tests.fid('teams', 'A'), null, 0)), 1, 'a limit below 1 is raised to 1');
 select tests.clear_authentication();
 select is((select array_agg(id order by id desc) from audit_page1), (select array_agg(id order by id desc) from (select id from audit_team_a order by id desc limit 3) x),
