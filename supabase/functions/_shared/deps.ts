@@ -21,7 +21,6 @@ export { Counter, Gauge, Histogram, Registry } from "npm:prom-client@15.1.3";
 export { cors } from "npm:hono@4.13.19/cors";
 export { RateLimiterMemory, RateLimiterRes } from "npm:rate-limiter-flexible@11.4.0";
 export {
-  calculateJwkThumbprint,
   createLocalJWKSet,
   createRemoteJWKSet,
   decodeJwt,
