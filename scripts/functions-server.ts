@@ -6,6 +6,30 @@
 const port = Number(Deno.env.get("CRYO_FUNCTIONS_PORT") ?? 54321);
 const root = new URL("../supabase/functions/", import.meta.url);
 
+// Service-token keys and the client-secret pepper (scripts/keys.mjs), handed to the functions as the
+// function secrets CRYO_SIGNING_KEYS and CRYO_CLIENT_SECRET_PEPPER would be in production. The key file is
+// re-read twice a second, so `npm run keys -- rotate` reaches the running functions without a restart.
+const keysDir = new URL("../.local/keys/", import.meta.url);
+const readLocal = (name: string) => {
+  try {
+    return Deno.readTextFileSync(new URL(name, keysDir)).trim();
+  } catch {
+    return undefined;
+  }
+};
+if (!Deno.env.get("CRYO_CLIENT_SECRET_PEPPER")) {
+  const pepper = readLocal("client_secret_pepper");
+  if (pepper) Deno.env.set("CRYO_CLIENT_SECRET_PEPPER", pepper);
+}
+if (!Deno.env.get("CRYO_SIGNING_KEYS")) {
+  const load = () => {
+    const keys = readLocal("service_signing_keys.json");
+    if (keys && keys !== Deno.env.get("CRYO_SIGNING_KEYS")) Deno.env.set("CRYO_SIGNING_KEYS", keys);
+  };
+  load();
+  setInterval(load, 500);
+}
+
 type Handler = { fetch: (req: Request, info?: Deno.ServeHandlerInfo) => Response | Promise<Response> };
 const functions = new Map<string, Handler>();
 

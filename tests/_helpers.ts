@@ -1,4 +1,6 @@
-// Shared by the Deno integration tests: where the running test stack is, and a direct admin connection.
+// Shared by the Deno integration tests: where the running test stack is, a direct admin connection, and user
+// tokens minted with the stack's local signing key (as Supabase Auth would mint them).
+import { importJWK, SignJWT } from "jose";
 import postgres from "postgres";
 
 export const FUNCTIONS_URL = Deno.env.get("FUNCTIONS_URL") ?? "http://127.0.0.1:54421/functions/v1";
@@ -8,4 +10,14 @@ export const POOLER_URL = Deno.env.get("POOLER_URL") ?? "";
 /** A direct connection as `postgres` (the migration owner), for arranging fixtures. */
 export function adminSql() {
   return postgres(DB_URL, { max: 2, prepare: false, onnotice: () => {} });
+}
+
+/** A token signed by the local Supabase Auth key (.local/keys), with `claims` and `exp` in `ttlSeconds`. */
+export async function signToken(claims: Record<string, unknown>, ttlSeconds = 3600): Promise<string> {
+  const jwk = JSON.parse(await Deno.readTextFile(new URL("../.local/keys/signing_key.json", import.meta.url)));
+  const key = await importJWK(jwk, "ES256");
+  const now = Math.floor(Date.now() / 1000);
+  return await new SignJWT({ iat: now, exp: now + ttlSeconds, ...claims })
+    .setProtectedHeader({ alg: "ES256", kid: jwk.kid, typ: "JWT" })
+    .sign(key);
 }

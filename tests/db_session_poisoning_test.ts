@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import postgres from "postgres";
 import { adminSql, POOLER_URL } from "./_helpers.ts";
+import { liveServiceClaims } from "./_tokens.ts";
 import { loadConfig } from "../supabase/functions/_shared/config.ts";
 import { Database } from "../supabase/functions/_shared/db.ts";
 
@@ -83,11 +84,10 @@ Deno.test(
       { claims: { role: "anon" }, uid: null },
       { claims: { role: "authenticated", sub: bob }, uid: bob },
       { claims: { role: "authenticated", sub: alice }, uid: alice },
-      {
-        claims: { role: "cryo_service", sub: "svc-client", scope: "molecules:read", team_id: betaRows[0]?.id },
-        uid: "svc-client",
-      },
     ];
+    // A live service token's claims (the module asserts liveness in every cryo_service transaction).
+    const svc = await liveServiceClaims(betaRows[0]?.id);
+    callers.push({ claims: svc as never, uid: svc.sub as string });
     const when = new Date("2026-01-02T03:04:05.678Z");
     const probe = (tx: any) =>
       tx`select current_user as role, current_setting('request.jwt.claims', true)::jsonb ->> 'sub' as uid,

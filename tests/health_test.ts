@@ -6,6 +6,7 @@ import { adminSql, FUNCTIONS_URL, POOLER_URL } from "./_helpers.ts";
 import { loadConfig } from "../supabase/functions/_shared/config.ts";
 import { Database } from "../supabase/functions/_shared/db.ts";
 import { createHealthApp } from "../supabase/functions/health/app.ts";
+import { createClient, getToken } from "./_tokens.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -82,8 +83,7 @@ Deno.test({
 });
 
 Deno.test({
-  name:
-    "GET /health carries a pool summary; /health/ping answers; /health/metrics is Prometheus text with the pool metrics",
+  name: "GET /health carries a pool summary; /health/ping answers; /health/metrics refuses a caller without a token",
   ...opts,
   fn: () =>
     withHealthApp(async (app) => {
@@ -91,22 +91,10 @@ Deno.test({
       assert.equal(typeof h.pool.max, "number");
       assert.equal(h.pool.breaker, "closed");
       assert.deepEqual(await (await app.request("/health/ping")).json(), { ok: true });
-      const r = await app.request("/health/metrics");
-      assert.equal(r.status, 200);
-      assert.match(r.headers.get("content-type") ?? "", /^text\/plain/);
-      const text = await r.text();
-      for (
-        const name of [
-          "cryo_db_acquire_seconds_bucket",
-          "cryo_db_transaction_seconds_count",
-          "cryo_db_pool_in_use",
-          "cryo_db_pool_idle",
-          "cryo_db_pool_waiting",
-          "cryo_db_breaker_state",
-        ]
-      ) {
-        assert.match(text, new RegExp(`^${name}`, "m"), name);
-      }
+      // Metrics need a service token with metrics:read; in-process the app has no keys, so it refuses.
+      const denied = await app.request("/health/metrics");
+      assert.equal(denied.status, 401);
+      assert.match(denied.headers.get("www-authenticate") ?? "", /^Bearer/);
     }),
 });
 
@@ -159,3 +147,27 @@ Deno.test("the function refuses to load in production with the direct database U
   const res = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!);
   assert.match(res.loadError, /CRYO_DB_URL: looks like the direct connection/);
 });
+
+Deno.test(
+  "/health/metrics answers a metrics:read service token with Prometheus text and the pool metrics",
+  opts,
+  async () => {
+    const token = await getToken(await createClient("Alpha", "metrics:read"));
+    const r = await fetch(`${FUNCTIONS_URL}/health/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get("content-type") ?? "", /^text\/plain/);
+    const text = await r.text();
+    for (
+      const name of [
+        "cryo_db_acquire_seconds_bucket",
+        "cryo_db_transaction_seconds_count",
+        "cryo_db_pool_in_use",
+        "cryo_db_pool_idle",
+        "cryo_db_pool_waiting",
+        "cryo_db_breaker_state",
+      ]
+    ) {
+      assert.match(text, new RegExp(`^${name}`, "m"), name);
+    }
+  },
+);

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import postgres from "postgres";
 import { adminSql, POOLER_URL } from "./_helpers.ts";
+import { liveServiceClaims } from "./_tokens.ts";
 
 const run = crypto.randomUUID().slice(0, 8);
 const key = (c: string) =>
@@ -117,10 +118,12 @@ Deno.test("the database module runs scoped service work as cryo_service under RL
   const db = new Database(loadConfig({ CRYO_ENV: "local", CRYO_LOG_LEVEL: "error", CRYO_DB_URL: POOLER_URL }));
   try {
     await withTwoTeams("mod", "module test", ["F", "G"], async (mine, other) => {
+      // The module asserts the token is live (tests/_tokens.ts): claims of a real client of `mine`.
+      const live = await liveServiceClaims(mine);
       for (const extended of [false, true]) {
         const names = async (claims: Record<string, unknown>) =>
           (await db.queryAs<{ name: string }[]>(
-            { role: "cryo_service", ...claims },
+            { ...live, ...claims },
             (tx) =>
               tx`select name from public.molecules where source = 'module test' and name like ${
                 "%" + run
@@ -138,7 +141,7 @@ Deno.test("the database module runs scoped service work as cryo_service under RL
           `extended=${extended}: wrong scope sees nothing`,
         );
         const denied = await db.queryAs(
-          { role: "cryo_service", scope: "molecules:write", team_id: mine },
+          { ...live, scope: "molecules:write", team_id: mine },
           (tx) =>
             tx`insert into public.molecules (name, smiles, inchikey, source, team_id, visibility)
           values (${"mod forged " + run}, 'CC', ${key(extended ? "H" : "I")}, 'module test', ${other}, 'team')`,

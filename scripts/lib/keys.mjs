@@ -7,6 +7,8 @@ import { exportJWK, generateKeyPair, importJWK, SignJWT } from "jose";
 import { ensureDir } from "./config.mjs";
 
 export async function ensureSigningKey(c) {
+  // The service-token keys and client-secret pepper (scripts/keys.mjs) live beside it.
+  await (await import("../keys.mjs")).ensureServiceKeys();
   const file = join(c.keysDir, "signing_key.json");
   if (existsSync(file)) return;
   ensureDir(c.keysDir, 0o700);

@@ -2,9 +2,28 @@
 // (Prometheus text): pool acquisitions and their time, database errors by class, retries, shed requests,
 // breaker transitions.
 
-/** scrape(c) → { "<metric>{labels}": number } from the functions of stack `c`. */
+// /health/metrics needs a service token with metrics:read: one client per run, one token (15 min) per scrape.
+let metricsClient;
+async function metricsToken(c) {
+  if (!metricsClient) {
+    const { run } = await import("../service-client.mjs");
+    metricsClient = await run(["create", "--team", "Alpha", "--name", "load-metrics", "--scope", "metrics:read"], c);
+  }
+  const r = await fetch(`${c.functionsUrl}/service-token`, {
+    method: "POST",
+    body: new URLSearchParams({
+      grant_type: "client_credentials",
+      client_id: metricsClient.client_id,
+      client_secret: metricsClient.client_secret,
+    }),
+  });
+  return (await r.json()).access_token;
+}
+
+/** scrape(c) → { "<metric>{labels}": number } from the functions of stack `c` (with a metrics:read token). */
 export async function scrape(c) {
-  const text = await (await fetch(`${c.functionsUrl}/health/metrics`)).text();
+  const headers = { authorization: `Bearer ${await metricsToken(c)}` };
+  const text = await (await fetch(`${c.functionsUrl}/health/metrics`, { headers })).text();
   const m = {};
   for (const line of text.split("\n")) {
     if (!line || line.startsWith("#")) continue;

@@ -9,13 +9,14 @@ import { join } from "node:path";
 import { readSecrets, ROOT, stackConfig } from "../../scripts/lib/config.mjs";
 import { functionsEnv } from "../../scripts/lib/functions.mjs";
 import { waitFor } from "../../scripts/lib/proc.mjs";
+import { scrape } from "../../scripts/load/metrics.mjs";
 
 process.env.CRYO_STACK = "test";
 const c = stackConfig("test");
 
-async function acquisitions(base = c.functionsUrl) {
-  const text = await (await fetch(`${base}/health/metrics`)).text();
-  return Number(text.match(/^cryo_db_acquire_seconds_count (\d+)/m)?.[1] ?? NaN);
+/** The functions' pool acquisitions so far (/health/metrics, read with a metrics:read service token). */
+async function acquisitions() {
+  return Number((await scrape(c))["cryo_db_acquire_seconds_count"] ?? NaN);
 }
 
 test("bench/slow holds a pooled connection for ms, through the functions' database module", async () => {

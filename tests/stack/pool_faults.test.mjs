@@ -39,7 +39,20 @@ function startPostgres() {
   assert.equal(r.status, 0, r.stderr);
 }
 
+/** A service token with metrics:read (/health/metrics needs one), made while the database is up. */
+async function newMetricsToken() {
+  const { run } = await import("../../scripts/service-client.mjs");
+  const client = await run(["create", "--team", "Alpha", "--name", "pool-faults", "--scope", "metrics:read"], c);
+  const r = await fetch(`${c.functionsUrl}/service-token`, {
+    method: "POST",
+    body: new URLSearchParams({ grant_type: "client_credentials", client_id: client.client_id, client_secret: client.client_secret }),
+  });
+  assert.equal(r.status, 200);
+  return (await r.json()).access_token;
+}
+
 test("Postgres stopped: the breaker opens, requests fail fast with 503, nothing hangs; it recovers by itself", async () => {
+  const metricsToken = await newMetricsToken();
   const fnPid = readPid(c.functionsPid);
   assert.equal((await ping()).status, 200);
   const stop = asPostgres(pgCtl.bin, pgCtl.stop(c));
@@ -60,7 +73,7 @@ test("Postgres stopped: the breaker opens, requests fail fast with 503, nothing 
       assert.equal(r.code, "DB_CIRCUIT_OPEN");
       assert.ok(r.ms < 1000, `failed fast (${r.ms.toFixed(1)} ms)`);
     }
-    const metrics = await (await fetch(`${c.functionsUrl}/health/metrics`)).text();
+    const metrics = await (await fetch(`${c.functionsUrl}/health/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })).text();
     assert.match(metrics, /cryo_db_breaker_transitions_total\{to="open"\} [1-9]/);
     const health = await fetch(`${c.functionsUrl}/health`);
     assert.equal(health.status, 503);

@@ -8,7 +8,7 @@ import { cors } from "hono/cors";
 export const CORS_ALLOW_HEADERS = ["authorization", "x-client-info", "apikey", "content-type"];
 const CORS_ALLOW_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 /** Response headers a browser script may read: how long to back off, and the error codes' content type. */
-const CORS_EXPOSE_HEADERS = ["retry-after", "content-type"];
+const CORS_EXPOSE_HEADERS = ["retry-after", "content-type", "x-request-id", "www-authenticate"];
 
 class CorsConfigError extends Error {}
 

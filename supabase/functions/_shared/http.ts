@@ -36,6 +36,14 @@ function publicError(err: Error, c: Context): Response {
  */
 export function createApp(basePath: string, env: Record<string, string | undefined> = Deno.env.toObject()) {
   const app = new Hono({ strict: false }).basePath(basePath);
+  // Every request gets a fresh id (never the caller's: the audit log must not carry ids a caller chose),
+  // returned as X-Request-Id and recorded as cryo.request_id by the transactions it runs.
+  app.use("*", async (c, next) => {
+    const id = crypto.randomUUID();
+    c.set("requestId" as never, id as never);
+    await next();
+    c.res.headers.set("X-Request-Id", id);
+  });
   app.use("*", corsMiddleware(env));
   app.use("*", rateLimit(rateLimitConfig(env)));
   app.notFound(notFound);

@@ -4,10 +4,13 @@
 //
 // GET /health          liveness: one database round trip through the pooler, and the pool summary
 //                      (no server version, no addresses: a failure says only its code)
-// GET /health/metrics  Prometheus text: pool, transactions, errors, retries, breaker
-// GET /health/ping     the smallest pooled transaction as anon (what load tests measure)
+// GET /health/metrics  Prometheus text: pool, transactions, errors, retries, breaker (a service token with the
+//                      scope metrics:read)
+// GET /health/ping     the smallest pooled transaction, as the caller's token says (anon without one; what load
+//                      tests and the token benchmark measure)
 // A probe takes no parameters: an unexpected one is 400 INVALID_INPUT, not silently ignored.
 import { z } from "zod";
+import { authenticate, principalOf, requestIdOf, requireScope } from "../_shared/auth.ts";
 import { type Database, DbError } from "../_shared/db.ts";
 import { errorBody } from "../_shared/errors.ts";
 import { createApp } from "../_shared/http.ts";
@@ -58,13 +61,19 @@ export function createHealthApp({ database, env }: HealthDeps) {
     }
   });
 
-  app.get("/metrics", validate("query", NoParams), async (c) => {
+  app.get("/metrics", validate("query", NoParams), authenticate({ required: true }), async (c) => {
+    requireScope(principalOf(c), "metrics:read");
+    // No transaction here (metrics must answer while the database is away), so no liveness check either: a
+    // revoked metrics token keeps reading metrics until it expires (CRYO_TOKEN_TTL_S, 15 min by default).
     database(); // registers the pool gauges and breaker state even before the first query
     return c.body(await registry.metrics(), 200, { "content-type": registry.contentType });
   });
 
-  app.get("/ping", validate("query", NoParams), async (c) => {
-    const [row] = await database().queryAs<{ ok: number }[]>(ANON, (tx) => tx`select 1 as ok`, { readOnly: true });
+  app.get("/ping", validate("query", NoParams), authenticate(), async (c) => {
+    const [row] = await database().queryAs<{ ok: number }[]>(principalOf(c).claims, (tx) => tx`select 1 as ok`, {
+      readOnly: true,
+      requestId: requestIdOf(c),
+    });
     return c.json({ ok: row.ok === 1 });
   });
 

@@ -125,6 +125,11 @@ export class Database {
     return this.run(claims, opts, { kind: "interactive", fn }) as Promise<T>;
   }
 
+  /** Per-transaction settings beyond the claims: the request id, and the liveness check of service tokens. */
+  private extra(role: ApiRole, opts: TxOptions) {
+    return { requestId: opts.requestId, assertLive: role === "cryo_service" };
+  }
+
   private roleFor(claims: Claims): ApiRole {
     const role = claims.role ?? "anon";
     if (!(ALLOWED_ROLES as readonly string[]).includes(role)) {
@@ -198,7 +203,7 @@ export class Database {
           work.fn,
           {
             reset: resetText(role, cfg.CRYO_DB_STATEMENT_TIMEOUT_MS, !!opts.readOnly, false),
-            settings: settingsText(claims, []),
+            settings: settingsText(claims, [], this.extra(role, opts)),
           },
           cfg.CRYO_DB_CONNECT_TIMEOUT_MS,
           opts,
@@ -242,7 +247,7 @@ export class Database {
       }
       let settings: string;
       try {
-        settings = settingsText(claims, values);
+        settings = settingsText(claims, values, this.extra(role, opts));
       } catch (e) {
         first.clear();
         tx.release();

@@ -31,3 +31,15 @@ Deno.test("statement errors map to stable codes without echoing other rows' keys
   assert.equal(statementError({ code: "57014" }).status, 504);
   assert.equal(statementError({ code: "XX000" }).status, 500);
 });
+
+Deno.test("28000 from private.assert_service_token_live() is 401 invalid_token with the RFC 6750 challenge", () => {
+  const e = statementError({ name: "PostgresError", severity: "ERROR", code: "28000", message: "token revoked" });
+  assert.equal(e.status, 401);
+  assert.equal(e.code, "invalid_token");
+  assert.match(e.headers["WWW-Authenticate"], /^Bearer .*error="invalid_token"/);
+  assert.equal(
+    connectionGone({ name: "PostgresError", severity: "ERROR", code: "28000" }),
+    false,
+    "not a connection failure",
+  );
+});

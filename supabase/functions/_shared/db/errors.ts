@@ -109,6 +109,13 @@ export function badValue(message: string): DbError {
 export function statementError(e: AnyErr): DbError {
   const code: string = e?.code ?? "";
   const m = (status: number, api: string, msg: string) => new DbError(status, api, msg, "statement", {}, code);
+  // private.assert_service_token_live(): the service token was revoked (or its client disabled or re-keyed).
+  if (code === "28000") {
+    return new DbError(401, "invalid_token", "the token has been revoked", "statement", {
+      "WWW-Authenticate":
+        'Bearer realm="cryoprotect", error="invalid_token", error_description="the token has been revoked"',
+    }, code);
+  }
   if (code === "57014") return m(504, "DB_STATEMENT_TIMEOUT", "the query took longer than the statement timeout");
   if (code === "42501") return m(403, "FORBIDDEN", "not allowed for this role");
   if (code === "23505") return m(409, "CONFLICT", "a row with the same key already exists");

@@ -35,3 +35,13 @@ Deno.test("claims travel as ASCII JSON that decodes to the same claims; values a
   assert.match(t, /set_config\('cryo\.p1', \$c\$a'b\$c\$, true\)/);
   assert.match(t, /set_config\('cryo\.p2', \$c\w+\$\$c\$\$c\w+\$, true\)/);
 });
+
+Deno.test("the request id and, for service tokens, the liveness check go in the claims statement", () => {
+  const t = settingsText({ role: "cryo_service" }, [], { requestId: "0b6c-req_1.x", assertLive: true });
+  assert.match(t, /set_config\('cryo\.request_id', '0b6c-req_1\.x', true\), private\.assert_service_token_live\(\)$/);
+  assert.ok(t.indexOf("request.jwt.claims") < t.indexOf("assert_service_token_live"), "claims are set first");
+  assert.doesNotMatch(settingsText({ role: "authenticated" }, []), /assert_service_token_live|request_id/);
+  for (const bad of ["", "a'b", "x".repeat(65), "a b", "é"]) {
+    assert.throws(() => settingsText({}, [], { requestId: bad }), (e: { status: number }) => e.status === 400);
+  }
+});

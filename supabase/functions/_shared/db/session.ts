@@ -56,9 +56,14 @@ export function resetText(role: ApiRole, statementTimeoutMs: number, readOnly: b
 /**
  * The caller's claims as `request.jwt.claims` (what auth.uid()/auth.jwt() and our helpers read), and the
  * statement values as `cryo.p<n>`, all transaction-local, in one statement. Only dollar-quoted literals vary,
- * so pg_stat_statements keeps one normalized entry per number of values.
+ * so pg_stat_statements keeps one normalized entry per number of values. `extra.requestId` becomes
+ * `cryo.request_id`; `extra.assertLive` (role cryo_service) adds private.assert_service_token_live().
  */
-export function settingsText(claims: Record<string, unknown>, values: string[]): string {
+export function settingsText(
+  claims: Record<string, unknown>,
+  values: string[],
+  extra: { requestId?: string; assertLive?: boolean } = {},
+): string {
   // Claims as ASCII (\uXXXX escapes, which jsonb reads back as the same text), so they can share the reset message.
   const json = JSON.stringify(claims).replace(
     /[\u0080-\uffff]/g,
@@ -66,5 +71,15 @@ export function settingsText(claims: Record<string, unknown>, values: string[]):
   );
   const parts = [`pg_catalog.set_config('request.jwt.claims', ${dollarQuote(json)}, true)`];
   values.forEach((v, i) => parts.push(`pg_catalog.set_config('${VALUE_SETTING}${i + 1}', ${dollarQuote(v)}, true)`));
+  // The request id the audit triggers record (ASCII only, so it may share the reset message).
+  if (extra.requestId !== undefined) {
+    if (!/^[A-Za-z0-9._:-]{1,64}$/.test(extra.requestId)) {
+      throw badValue("request ids are 1-64 characters [A-Za-z0-9._:-]");
+    }
+    parts.push(`pg_catalog.set_config('cryo.request_id', '${extra.requestId}', true)`);
+  }
+  // A service token is refused (SQLSTATE 28000) when revoked, its client disabled or its secret rotated since
+  // it was issued: checked after the claims are set, in the same statement, so revocation costs no round trip.
+  if (extra.assertLive) parts.push("private.assert_service_token_live()");
   return `select ${parts.join(", ")}`;
 }

@@ -28,8 +28,11 @@ import { abortable, answerTimer } from "./slots.ts";
 // deno-lint-ignore no-explicit-any
 export type Pending = Promise<any> & { execute(): unknown; cancel(): unknown };
 
-/** `readOnly`: a read-only transaction (also retried when the connection drops). `extended`: bind parameters always. */
-export type TxOptions = { readOnly?: boolean; extended?: boolean };
+/**
+ * `readOnly`: a read-only transaction (also retried when the connection drops). `extended`: bind parameters
+ * always. `requestId`: the request's id, set as `cryo.request_id` for the audit log.
+ */
+export type TxOptions = { readOnly?: boolean; extended?: boolean; requestId?: string };
 
 /**
  * Why an attempt failed, and whether it may run again: only if nothing can have committed.
