@@ -57,7 +57,7 @@ try {
       // Each connection is a caller of its own (its own apikey), as in the load scenarios: the per-caller rate
       // limit of the newer functions then limits no connection.
       let n = 0;
-      const setupClient = (client) => client.setHeaders({ apikey: `compare-${process.pid}-${n++}` });
+      const setupClient = (client) => client.setHeaders({ "x-forwarded-for": `198.18.${Math.floor(n / 250)}.${1 + (n++ % 250)}` });
       const res = await autocannon({ url: s.url, connections: Number(a.connections), duration: Number(a.seconds), setupClient });
       s.rps.push(res.requests.average);
       s.p99.push(res.latency.p99);

@@ -36,6 +36,11 @@ default_pool_size = ${process.env.CRYO_POOLER_POOL_SIZE || 20}
 max_client_conn = ${process.env.CRYO_POOLER_MAX_CLIENTS || 200}
 server_login_retry = 1
 query_wait_timeout = 30
+# A client can turn its role's statement and idle timeouts off with SET LOCAL; only the pooler bounds how long
+# one client transaction holds a server connection: a query running 20 s is cancelled, a transaction left
+# idle 20 s is closed (the functions' own statements are bounded at 3 s by default).
+query_timeout = 20
+idle_transaction_timeout = 20
 server_lifetime = 3600
 server_idle_timeout = 300
 ignore_startup_parameters = extra_float_digits,options,search_path

@@ -5,10 +5,14 @@ import { latencyStats } from "./latency.mjs";
 
 let identities = 0;
 
+/** The n-th client address of a load run, from the benchmarking range 198.18.0.0/15 (RFC 2544): a header value only. */
+const syntheticAddress = (n) => `198.18.${Math.floor(n / 250) % 256}.${1 + (n % 250)}`;
+
 /**
  * load({ url, connections, duration, timeline }) → Promise<{ result, samples, reqErrors, seconds }>
- * Runs autocannon for `duration` seconds. Each connection is its own caller (an apikey header of its own), as
- * many browsers would be: the functions' per-caller rate limit (CRYO_RATE_LIMIT_*) then limits no connection,
+ * Runs autocannon for `duration` seconds. Each connection is its own caller (an x-forwarded-for address of its
+ * own, as the platform's gateway would forward many browsers'): the functions' per-caller rate limit
+ * (CRYO_RATE_LIMIT_*) then limits no connection,
  * and the scenarios keep measuring the pool and the pooler, the limiter's own cost included. `timeline`: also
  * keep every response as { t (ms into the run), status, ms } (the fault scenarios cut the run into windows).
  */
@@ -17,7 +21,7 @@ export function load({ url, connections, duration, timeline = false }) {
     const samples = [];
     const t0 = performance.now();
     let reqErrors = 0;
-    const setupClient = (client) => client.setHeaders({ apikey: `load-${process.pid}-${identities++}` });
+    const setupClient = (client) => client.setHeaders({ "x-forwarded-for": syntheticAddress(identities++) });
     const inst = autocannon({ url, connections, duration, timeout: 15, pipelining: 1, setupClient }, (err, result) => {
       if (err) return reject(err);
       resolve({ result, samples, reqErrors, seconds: (performance.now() - t0) / 1000 });

@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { z } from "zod";
+import { getVerifier } from "./auth.ts";
 import { errorBody } from "./errors.ts";
 
 const Env = z.object({
@@ -41,16 +42,24 @@ export function rateLimitConfig(env: Record<string, string | undefined> = Deno.e
 const digest = (s: string) => createHash("sha256").update(s).digest("base64url").slice(0, 22);
 
 /**
- * Who is calling, as an opaque key: a hash of the Authorization bearer token, else of the apikey header, else
- * the client address (first hop of x-forwarded-for, as set by the platform's gateway; else the connection's
- * remote address). Secrets are never kept, only their hashes.
+ * Who is calling, as an opaque key: the verified identity of a user or service token (its `sub` / client id),
+ * else the client address (first hop of x-forwarded-for, as the platform's gateway sets it; else the
+ * connection's remote address). A token that does not verify, the public anon or publishable key, and an
+ * apikey header all count against the address they came from: a client inventing a new token (or apikey) per
+ * request gets no new allowance. Verification is the verifier's own, cached per token until it expires, so
+ * the route's authentication right after costs a cache hit.
  */
-function callerKey(c: Context): string {
-  const auth = c.req.header("authorization");
-  const bearer = auth?.match(/^bearer\s+(\S+)/i)?.[1];
-  if (bearer) return `t:${digest(bearer)}`;
-  const apikey = c.req.header("apikey");
-  if (apikey) return `k:${digest(apikey)}`;
+async function callerKey(c: Context): Promise<string> {
+  const bearer = c.req.header("authorization")?.match(/^bearer\s+(\S+)/i)?.[1];
+  if (bearer) {
+    try {
+      const p = await getVerifier().verify(bearer);
+      const id = p.kind === "service" ? p.claims.client_id ?? p.claims.sub : p.claims.sub;
+      if (p.kind !== "anon" && typeof id === "string") return `${p.kind}:${digest(id)}`;
+    } catch {
+      // not verifiable here: counted against its address
+    }
+  }
   const forwarded = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
   if (forwarded) return `a:${forwarded}`;
   const remote = (c.env as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr?.hostname;
@@ -73,7 +82,7 @@ export function rateLimit(cfg: RateLimitConfig): MiddlewareHandler {
       { "Retry-After": String(retryAfterS) },
     );
   return async (c, next) => {
-    const key = callerKey(c);
+    const key = await callerKey(c);
     try {
       await rate.consume(key);
     } catch (e) {
