@@ -92,3 +92,25 @@ Deno.test("malformed identifiers and a SMILES contradicting the stated InChIKey 
   );
   assert.equal(r.status, "invalid");
 });
+
+Deno.test("the MW summed from atoms equals RDKit's descriptor amw (charged, multi-component, explicit H, isotopes)", async () => {
+  const R = await rdkit();
+  const cases = [
+    "CS(C)=O",
+    "CC(=O)[O-].[Na+]",
+    "[2H]OC",
+    "[13CH3]O",
+    "Cl[Pt]Cl.N.N",
+    "O.O.[Cu+2].[O-]S(=O)(=O)[O-]",
+    "c1ccccc1[N+](=O)[O-]",
+    "[H][H]",
+    "OCC1OC(OC2(CO)OC(CO)C(O)C2O)C(O)C(O)C1O",
+  ];
+  for (const smi of cases) {
+    const s = computeStructure(R, smi);
+    assert.ok(!isFailure(s), smi);
+    const m = R.get_mol(smi);
+    assert.equal(s.molecular_weight, Number(JSON.parse(m.get_descriptors()).amw.toFixed(3)), smi);
+    m.delete();
+  }
+});
