@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { type Format, readAll } from "./formats.ts";
 import type { ToxicityRecord } from "./record.ts";
 import { needsData, TOXICITY_DATA } from "./_testdata.ts";
+import { csvRecords, decompressed } from "./stream.ts";
 
 const ignore = needsData();
 
@@ -37,6 +38,13 @@ Deno.test({ name: "tox21.csv.gz: 8,014 rows × 12 assays, every cell in one buck
   assert.deepEqual(s.rejection_reasons, { "RDKit cannot parse the SMILES": 82 });
   assert.deepEqual(s.rejections.map((r) => r.row), [1331, 2309, 2316, 3600, 4633, 4717, 5628, 6860]);
   assert.ok(s.rejections.every((r) => r.field === "smiles"));
+  const lines: string[][] = [];
+  for await (const rec of csvRecords(decompressed((await Deno.open(join(TOXICITY_DATA!, "tox21.csv.gz"))).readable))) {
+    lines.push(rec);
+  }
+  const rejectedRows = s.rejections.map((r) => lines[r.row]); // lines[0] is the header: data row n is lines[n]
+  assert.deepEqual(rejectedRows.map((c) => c[12]).sort(), [...alh3].sort());
+  assert.ok(rejectedRows.every((c) => c[13].includes("[AlH3]")));
   // conflicting duplicates: PROVENANCE counts 47 SMILES strings with opposite calls; by InChIKey there are 48
   // substances (two SMILES strings of one InChIKey), in 65 (substance, assay) groups. All stay records.
   assert.equal(s.conflicting_substances, 48);
