@@ -123,6 +123,10 @@ Deno.test(
     assert.equal(s.rows, 16167);
     assert.deepEqual(s.buckets, { imported: 16138, duplicate: 29, rejected: 0, not_a_record: 0 });
     assert.deepEqual(s.imported_by_value_type, { LD50: 12958, GHS_category: 1600, EPA_category: 1580 });
+    // the 29 duplicates are all formulation class rows (1,611 − 1,600 GHS, 1,598 − 1,580 EPA), repeating
+    // another Record ID's formulation, sex, class and reference
+    assert.equal(s.conflict_groups, 1340);
+    assert.equal(s.conflicting_substances, 1234);
     const chem = (c: string) =>
       kept.filter((r) => r.substance.kind === "chemical" && r.substance.identifiers.cas === c);
     const pretty = (r: ToxicityRecord) =>
