@@ -70,8 +70,24 @@ export class Reconciler {
   private rejectedRows = new Set<number>();
   private reasons: Record<string, number> = {};
   private byType: Record<string, number> = {};
-  // substance → context → value → citations seen. Nested so a 1.5M-record import keeps small keys.
-  private seen = new Map<string, Map<string, Map<string, Set<string>>>>();
+  // substance → context id → what was seen. Context strings and citations are interned to small integers,
+  // and a context seen once holds one short string ("<value key>\u0000<citation id>"), upgraded to a map of
+  // value key → citation ids only when a second record arrives: toxcast's 1.5M records stay small.
+  private seen = new Map<string, Map<number, string | Map<string, Set<number>>>>();
+  private contextIds = new Map<string, number>();
+  private citationIds = new Map<string, number>();
+
+  private intern(m: Map<string, number>, k: string): number {
+    let id = m.get(k);
+    if (id === undefined) m.set(k, id = m.size);
+    return id;
+  }
+
+  /** The entry of a record's substance and context: how many distinct values it holds. */
+  private values(r: ToxicityRecord): number {
+    const e = this.seen.get(substanceKey(r))?.get(this.contextIds.get(contextKey(r)) ?? -1);
+    return e === undefined ? 0 : typeof e === "string" ? 1 : e.size;
+  }
 
   constructor(private readonly maxRejections = 1000) {}
 
@@ -97,18 +113,27 @@ export class Reconciler {
         const sk = substanceKey(r);
         let byContext = this.seen.get(sk);
         if (!byContext) this.seen.set(sk, byContext = new Map());
-        const ck = contextKey(r);
-        let byValue = byContext.get(ck);
-        if (!byValue) byContext.set(ck, byValue = new Map());
+        const ck = this.intern(this.contextIds, contextKey(r));
         const vk = valueKey(r);
-        let citations = byValue.get(vk);
-        if (!citations) byValue.set(vk, citations = new Set());
-        const cite = r.citation ?? "";
-        if (citations.has(cite)) {
-          this.b.duplicate++;
-          return null;
+        const cite = this.intern(this.citationIds, r.citation ?? "");
+        const entry = byContext.get(ck);
+        if (entry === undefined) {
+          byContext.set(ck, `${vk}\u0000${cite}`);
+        } else {
+          let byValue = entry;
+          if (typeof byValue === "string") {
+            const [v0, c0] = byValue.split("\u0000");
+            byValue = new Map([[v0, new Set([Number(c0)])]]);
+            byContext.set(ck, byValue);
+          }
+          let cites = byValue.get(vk);
+          if (!cites) byValue.set(vk, cites = new Set());
+          if (cites.has(cite)) {
+            this.b.duplicate++;
+            return null;
+          }
+          cites.add(cite);
         }
-        citations.add(cite);
         this.b.imported++;
         this.byType[r.value_type] = (this.byType[r.value_type] ?? 0) + 1;
         return r;
@@ -118,7 +143,7 @@ export class Reconciler {
 
   /** True when the record's substance and context already hold a different value in this import. */
   inConflict(r: ToxicityRecord): boolean {
-    return (this.seen.get(substanceKey(r))?.get(contextKey(r))?.size ?? 0) > 1;
+    return this.values(r) > 1;
   }
 
   summary(): ReconcileSummary {
@@ -126,7 +151,7 @@ export class Reconciler {
     for (const byContext of this.seen.values()) {
       let any = false;
       for (const byValue of byContext.values()) {
-        if (byValue.size > 1) {
+        if (typeof byValue !== "string" && byValue.size > 1) {
           groups++;
           any = true;
         }
