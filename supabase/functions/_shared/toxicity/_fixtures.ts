@@ -1,0 +1,26 @@
+// A complete, correct `cryoprotect` record (DMSO, rat oral LD50 14.5 g/kg), for tests.
+export const GOOD = {
+  source: "literature",
+  source_record_id: null,
+  source_row: 1,
+  substance: {
+    kind: "structure",
+    smiles: "CS(C)=O",
+    canonical_smiles: "CS(C)=O",
+    inchi: "InChI=1S/C2H6OS/c1-4(2)3/h1-2H3",
+    inchikey: "IAZDPXIOMUYVGZ-UHFFFAOYSA-N",
+    molecular_weight: 78.136,
+    components: 1,
+  },
+  assay: null,
+  endpoint: "acute oral toxicity",
+  value_type: "LD50",
+  raw: { qualifier: null, value: "14.5", unit: "g/kg" },
+  normalized: { qualifier: "=", value: 14500, unit: "mg/kg", conversion: "g/kg → mg/kg: × 1000" },
+  species: "rat",
+  route: "oral",
+  duration: null,
+  sex: null,
+  citation: "an abstract",
+  url: null,
+};

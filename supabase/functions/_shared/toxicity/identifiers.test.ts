@@ -1,0 +1,25 @@
+// The CAS rule here and the seed's (scripts/chemistry/identifiers.mjs) are the same rule.
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { casValid as casValidSeed } from "../../../../scripts/chemistry/identifiers.mjs";
+import { casValid, inchikeySkeleton } from "./identifiers.ts";
+
+Deno.test("CAS check digit: the CPAs' numbers pass, a changed digit fails", () => {
+  for (const cas of ["67-68-5", "56-81-5", "107-21-1", "57-55-6", "75-12-7", "60-35-5", "7732-18-5"]) {
+    assert.ok(casValid(cas), cas);
+  }
+  for (const cas of ["67-68-4", "56-81-6", "107-21-2", "67685", "1-23-4", " 67-68-5", ""]) {
+    assert.ok(!casValid(cas), cas);
+  }
+});
+
+Deno.test("the TypeScript CAS rule agrees with scripts/chemistry/identifiers.mjs on every input", () => {
+  fc.assert(
+    fc.property(fc.oneof(fc.string(), fc.stringMatching(/^\d{2,7}-\d{2}-\d$/)), (s) => casValid(s) === casValidSeed(s)),
+    { numRuns: 5000 },
+  );
+});
+
+Deno.test("the skeleton is the first InChIKey block", () => {
+  assert.equal(inchikeySkeleton("CZMRCDWAGMRECN-UGDNZRGBSA-N"), "CZMRCDWAGMRECN");
+});
