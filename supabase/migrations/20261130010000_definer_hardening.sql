@@ -3,7 +3,7 @@
  * ---------------------------------------------------------------------------------------------------------
  * An API role may plant anything in its session's temporary schema: tables, types, domains whose CHECK
  * runs its own code. Postgres searches that schema FIRST for relations and types unless `pg_temp` is named
- * explicitly in search_path (`search_path = ''` does not help). A security-definer function that names a
+ * explicitly in search_path (an empty search_path does not help). A security-definer function that names a
  * type or table without a schema (`::uuid`, a `text` variable, `team_members`) then runs the caller's code
  * as the function's owner.
  *
