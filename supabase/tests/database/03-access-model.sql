@@ -220,7 +220,7 @@ select is(tests.matrix_case_sql('owner_a', 'profiles', format($$delete from publ
 -- as a service client
 select is(tests.value_as('svc_write_a', 'profiles', 'select 1 from public.profiles'), null, 'a service client sees no profile, whatever its scope');
 select is(tests.matrix_case_sql('svc_write_a', 'profiles', format($$update public.profiles set display_name = 'x' where id = %L$$, tests.get_supabase_uid('acc_owner_a'))),
-  'filtered', 'a service client cannot edit profiles');
+  'denied', 'a service client cannot edit profiles (it holds no update privilege on them)');
 
 select * from finish();
 rollback;
