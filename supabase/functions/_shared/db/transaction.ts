@@ -114,27 +114,16 @@ export async function pipeline(
   for (const q of sent) q.execute();
   const settled = Promise.allSettled(sent);
   let cleaned = false;
-  const cleanup = async (results: PromiseSettledResult<unknown>[]) => {
+  const cleanup = (results: PromiseSettledResult<unknown>[]) => {
     if (cleaned) return;
     cleaned = true;
     // A connection the server or pooler closed is already out of postgres.js's pool; releasing it would put
-    // it back. Every other outcome has ended the transaction (COMMIT, or ROLLBACK after an error), except an
-    // error inside the last message when it carries COMMIT itself ("<statement>; commit"): the transaction
-    // is then left aborted, and is rolled back before the connection goes back.
-    if (!results.some((r) => r.status === "rejected" && connectionGone(r.reason))) {
-      if (results[results.length - 1].status === "rejected") {
-        const rb = tx.unsafe("rollback") as unknown as Pending;
-        rb.execute();
-        try {
-          await rb;
-        } catch (e) {
-          if (connectionGone(e)) return freeSlot();
-        }
-      }
-      tx.release();
-    }
+    // it back. Every other outcome has ended the transaction (COMMIT, or ROLLBACK after an error: Postgres
+    // answers the final COMMIT of a failed transaction with ROLLBACK).
+    if (!results.some((r) => r.status === "rejected" && connectionGone(r.reason))) tx.release();
     freeSlot();
   };
+
   // No cancel on give-up: statement_timeout (set in the same pipeline) bounds the work, and postgres.js drops
   // the promise of a cancel request, whose failure would surface as an unhandled rejection.
   let resetError: unknown = null;
@@ -172,7 +161,7 @@ export async function pipeline(
     settled.then(cleanup);
     throw new AttemptError(deadlineError(), false, false);
   }
-  await cleanup(results);
+  cleanup(results);
   const failed = results.findIndex((r) => r.status === "rejected");
   if (failed >= 0) {
     const err = (results[failed] as PromiseRejectedResult).reason;
