@@ -32,7 +32,7 @@ Deno.test("polar groups per molecule by the stated rule (hydroxyl, sulfoxide, am
   await assert.rejects(polarGroups("C1CC", POLAR_GROUPS, "broken"), code("INVALID_STRUCTURE"));
 });
 
-async function vs55() {
+function vs55() {
   const conv = toWeightPercent([
     { name: "DMSO", value: 3.1, unit: "M", mw: 78.136 },
     { name: "formamide", value: 3.1, unit: "M", mw: 45.041 },
@@ -47,7 +47,7 @@ async function vs55() {
 }
 
 Deno.test("VS55 qv* (ρ 1.05 ASSUMED; water = the remainder, so Euro-Collins' solutes count as water)", async () => {
-  const r = await qvStar(await vs55(), "remainder");
+  const r = await qvStar(vs55(), "remainder");
   // per 100 g: nᵢ = wᵢ / MWᵢ = cᵢ / (10 ρ): DMSO 3.1/10.5 = 0.2952381, formamide 0.2952381, PG 2.2/10.5 = 0.2095238
   // polar groups: 0.2952381 × 1 + 0.2952381 × 1 + 0.2095238 × 2 = 1.0095238 mol / 100 g
   // water: (100 − 52.310257) / 18.015 = 2.6472241 mol / 100 g
@@ -66,7 +66,7 @@ Deno.test("VS55 qv* (ρ 1.05 ASSUMED; water = the remainder, so Euro-Collins' so
     { name: "amide carbonyl", smarts: "[CX3](=[OX1])[#7X3]", anchor: 0 },
     { name: "amide N-H", smarts: "[#7X3;!H0][CX3]=[OX1]", anchor: 0 },
   ];
-  const alt = await qvStar(await vs55(), "remainder", twoPerAmide);
+  const alt = await qvStar(vs55(), "remainder", twoPerAmide);
   close(alt.qv_star, 2.6472241386146464 / (3.1 / 10.5 + 2 * 3.1 / 10.5 + 2 * 2.2 / 10.5)); // 2.0288944
 });
 
