@@ -73,11 +73,12 @@ Deno.test("VS55 (3.1 M DMSO + 3.1 M formamide + 2.2 M 1,2-propanediol, ρ 1.05 A
   assert.equal(r.components[2].used?.tier, 2, "the propanediol value is a dog's: flagged, not rat");
   assert.match(r.components[2].used!.why, /dog/);
   assert.equal(r.components[3].status, "carrier");
-  // GHS classification: every ATE is above 5000 mg/kg, so no ingredient is in a category (§3.1.3.6.2.1).
+  // GHS classification: every ATE is above 5000 mg/kg, so no ingredient is in a category (GHS §3.1.3.6, include/ignore rules).
   assert.equal(r.ghs.category, "not classified");
   assert.equal(r.ghs.ate_mix, null);
   assert.ok(r.components.slice(0, 3).every((c) => /falls in no GHS category/.test(c.ghs_note!)));
   assert.deepEqual(r.missing, []);
+  assert.equal(r.unknown_statement, null);
 });
 
 Deno.test("VS55 without a declared carrier: the unnamed 47.69 % is unknown toxicity (> 10 %: §3.1.3.6.2.3)", () => {
@@ -160,6 +161,7 @@ Deno.test("one ingredient of unknown toxicity: adjusted above 10 %, not at or be
   assert.equal(over.estimate.unknown_adjustment, true);
   close(over.estimate.ate_mix, 61625);
   assert.match(over.estimate.formula, /\(100 − 15\)/);
+  assert.equal(over.unknown_statement, "15 percent of the mixture consists of ingredient(s) of unknown acute toxicity");
   // 5 % unknown: 100 / ATE = 20/14500 → ATE = 72,500 mg/kg (no adjustment at ≤ 10 %)
   const under = estimateAcuteOral([dmso, mpd(5), carrier("water", 75)]);
   assert.equal(under.estimate.unknown_adjustment, false);

@@ -3,9 +3,12 @@
 // Sources (UN GHS, Rev.10, 2023, chapter 3.1; the same formula: 49 CFR 173.132(c)(3)):
 // - §3.1.3.6.1   100 / ATE_mix = Σ_n Cᵢ / ATEᵢ, over the RELEVANT ingredients of known acute toxicity,
 //                Cᵢ in % w/w. Relevant = present at ≥ 1 % (§3.1.3.3(a)).
-// - §3.1.3.6.2.1 include ingredients with a known acute toxicity that fall into a GHS category; ignore
+// - §3.1.3.6     (with the formula; exact paragraph number not re-checked in this session) include ingredients with a known acute toxicity that fall into a GHS category; ignore
 //                ingredients presumed not acutely toxic (water, sugar); ignore limit-dose data at the upper
 //                threshold of category 4 (2000 mg/kg oral) that show no acute toxicity.
+// - §3.1.3.6.2   an ingredient of unknown acute toxicity at ≥ 1 %: classify on the known ingredients with the
+//                statement "x percent of the mixture consists of ingredient(s) of unknown acute toxicity"
+//                (`unknown_statement`).
 // - §3.1.3.6.2.3 when the relevant ingredients of UNKNOWN acute toxicity total more than 10 %:
 //                (100 − Σ C_unknown) / ATE_mix = Σ Cᵢ / ATEᵢ   (no adjustment at 10 % or less).
 // - Table 3.1.1  oral cut-offs: cat 1 ≤ 5, cat 2 ≤ 50, cat 3 ≤ 300, cat 4 ≤ 2000, cat 5 ≤ 5000 mg/kg (each
@@ -71,7 +74,7 @@ export type ToxValue =
 export interface ToxComponent {
   name: string;
   percent_w_w: number;
-  /** "carrier": presumed not acutely toxic (GHS §3.1.3.6.2.1: water, sugar) — named by the caller, with a reason. */
+  /** "carrier": presumed not acutely toxic (GHS §3.1.3.6, include/ignore rules: water, sugar) — named by the caller, with a reason. */
   role?: "ingredient" | "carrier";
   carrier_reason?: string;
   values: ToxValue[];
@@ -168,11 +171,13 @@ export interface AcuteOralEstimate {
   estimate: AdditivityResult;
   /** Data that is missing, by name: e.g. "formamide: no oral value". */
   missing: string[];
+  /** GHS §3.1.3.6.2's statement when relevant ingredients of unknown acute toxicity are present, else null. */
+  unknown_statement: string | null;
   sources: string[];
 }
 
 export const GHS_SOURCES = [
-  "UN GHS Rev.10 (2023) §3.1.3.3(a), §3.1.3.6.1, §3.1.3.6.2.1, §3.1.3.6.2.3, Tables 3.1.1 and 3.1.2",
+  "UN GHS Rev.10 (2023) §3.1.3.3(a), §3.1.3.6.1 (with the include/ignore rules), §3.1.3.6.2 (unknown ingredients), §3.1.3.6.2.3, Tables 3.1.1 and 3.1.2",
   "49 CFR 173.132(c)(3) (same additivity formula)",
 ];
 
@@ -392,7 +397,9 @@ export function estimateAcuteOral(components: ToxComponent[]): AcuteOralEstimate
         ...base,
         used: null,
         status: "carrier" as const,
-        ghs_note: `carrier, presumed not acutely toxic (GHS §3.1.3.6.2.1): ${c.carrier_reason ?? "reason not given"}`,
+        ghs_note: `carrier, presumed not acutely toxic (GHS §3.1.3.6, include/ignore rules): ${
+          c.carrier_reason ?? "reason not given"
+        }`,
       };
     }
     if (c.percent_w_w < 1) {
@@ -426,9 +433,10 @@ export function estimateAcuteOral(components: ToxComponent[]): AcuteOralEstimate
     const u = r.used!;
     const lowerBound = u.qualifier === ">" || u.qualifier === ">=";
     if (lowerBound && u.ate >= 2000) {
-      r.ghs_note = `LD50 ${u.qualifier} ${u.ate} mg/kg (limit dose, no toxicity shown): ignored (GHS §3.1.3.6.2.1)`;
+      r.ghs_note =
+        `LD50 ${u.qualifier} ${u.ate} mg/kg (limit dose, no toxicity shown): ignored (GHS §3.1.3.6, include/ignore rules)`;
     } else if (u.ate > 5000 && u.qualifier !== "<" && u.qualifier !== "<=") {
-      r.ghs_note = `ATE ${u.ate} mg/kg falls in no GHS category: not included (GHS §3.1.3.6.2.1)`;
+      r.ghs_note = `ATE ${u.ate} mg/kg falls in no GHS category: not included (GHS §3.1.3.6, include/ignore rules)`;
     } else {
       ghsTerms.push({ name: r.name, c: r.percent_w_w, ate: u.ate, q: u.qualifier });
       r.ghs_note = "included";
@@ -458,5 +466,16 @@ export function estimateAcuteOral(components: ToxComponent[]): AcuteOralEstimate
       r.ghs_share = r.ghs_term / ghs.sum_terms;
     }
   }
-  return { components: results, unaccounted_percent: unaccounted, ghs, estimate, missing, sources: GHS_SOURCES };
+  const unknown_statement = unknown > 0
+    ? `${round(unknown, 2)} percent of the mixture consists of ingredient(s) of unknown acute toxicity`
+    : null;
+  return {
+    components: results,
+    unaccounted_percent: unaccounted,
+    ghs,
+    estimate,
+    missing,
+    unknown_statement,
+    sources: GHS_SOURCES,
+  };
 }
