@@ -138,6 +138,7 @@ Deno.test("bad input is a typed error naming the problem, never NaN", () => {
   assert.throws(one({ value: 3, unit: "M", mw: 78 }, 0), code("INVALID_DENSITY"));
   assert.throws(one({ value: 3, unit: "% v/v", density: -1 }, 1), code("INVALID_DENSITY"));
   assert.throws(() => toWeightPercent([]), code("EMPTY_MIXTURE"));
+  assert.throws(() => toWeightPercent([{ name: " ", value: 1, unit: "% w/w" }]), code("MISSING_NAME"));
   assert.throws(
     () => toWeightPercent([{ name: "A", value: 60, unit: "% w/w" }, { name: "A", value: 1, unit: "% w/w" }]),
     code("DUPLICATE_COMPONENT"),

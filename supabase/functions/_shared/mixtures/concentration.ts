@@ -99,7 +99,7 @@ function needMw(c: ComponentAmount, unit: ConcentrationUnit): number {
 /** Checks one stated amount: a finite value > 0, a known unit, a percentage ≤ 100. */
 export function checkAmount(c: ComponentAmount): ConcentrationUnit {
   if (typeof c.name !== "string" || !c.name.trim()) {
-    throw new MixtureInputError("NOT_A_NUMBER", "every component needs a name");
+    throw new MixtureInputError("MISSING_NAME", "every component needs a name");
   }
   const unit = parseConcentrationUnit(c.unit, c.name);
   const v = finite(c.value, "concentration", c.name);

@@ -12,6 +12,7 @@ export const MIXTURE_ERROR_CODES = [
   "INVALID_TOXICITY_VALUE", // an LD50 ≤ 0, a GHS category outside 1–5, a range with low > high
   "DUPLICATE_COMPONENT", // two components with one name
   "EMPTY_MIXTURE", // no component
+  "MISSING_NAME", // a component without a name
   "INVALID_STRUCTURE", // a SMILES RDKit cannot read (qv* counting)
 ] as const;
 export type MixtureErrorCode = typeof MIXTURE_ERROR_CODES[number];

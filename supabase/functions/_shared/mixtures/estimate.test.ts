@@ -36,6 +36,14 @@ Deno.test("VS55 end to end (ρ 1.05 ASSUMED): the same figures as the parts' tes
   assert.ok(Math.abs(r.qv!.qv_star! - 2.6222503259862067) < 1e-9);
   assert.deepEqual(r.interactions.flags.map((f) => f.components), [["DMSO", "formamide"]]);
   assert.deepEqual(r.not_computed, []);
+  // The vehicle named as the carrier: 100 / ATE = 0.00412321350 → 24,252.93 mg/kg (ghs.test.ts)
+  const named = await estimateMixture({
+    ...VS55(RHO_ASSUMED.VS55),
+    carrier: { name: "Euro-Collins", reason: "aqueous vehicle" },
+  });
+  assert.ok(Math.abs(named.acute_oral!.estimate.ate_mix! - 24252.927970333934) < 1e-6);
+  assert.equal(named.acute_oral!.components[3].status, "carrier");
+  assert.ok(Math.abs(named.acute_oral!.components[3].percent_w_w - 47.68974285714285) < 1e-9);
 });
 
 Deno.test("unknown solution density: no estimate and no qv*, each saying why; the pairs still answer", async () => {

@@ -3,7 +3,7 @@
 // (qv.ts) → known pairs (interactions.ts). Each part says what it assumed and what is missing; a part that
 // cannot be computed says why and is null, the others still answer. Pure: no database, no HTTP.
 import { type ComponentAmount, type Conversion, toWeightPercent } from "./concentration.ts";
-import { type AcuteOralEstimate, estimateAcuteOral, type ToxValue } from "./ghs.ts";
+import { type AcuteOralEstimate, estimateAcuteOral, type ToxComponent, type ToxValue } from "./ghs.ts";
 import { flagInteractions, type InteractionReport } from "./interactions.ts";
 import { type QvResult, qvStar } from "./qv.ts";
 
@@ -26,6 +26,11 @@ export interface MixtureEstimateInput {
   solution_density?: number | null;
   /** Water in % w/w, or "remainder" (100 − Σ stated), or null to skip qv*. */
   water?: number | "remainder" | null;
+  /**
+   * The vehicle that makes up the rest to 100 % w/w (e.g. Euro-Collins), named by the caller and presumed not
+   * acutely toxic for the reason given. Without it, the rest counts as unknown acute toxicity.
+   */
+  carrier?: { name: string; reason: string } | null;
 }
 
 export interface MixtureEstimate {
@@ -52,13 +57,24 @@ export async function estimateMixture(input: MixtureEstimateInput): Promise<Mixt
     }
   } else {
     const ww = conversions.map((c) => (c.ok ? c.percent_w_w : 0));
-    acute_oral = estimateAcuteOral(input.components.map((c, i) => ({
+    const rest = 100 - ww.reduce((a, b) => a + b, 0);
+    const tox: ToxComponent[] = input.components.map((c, i) => ({
       name: c.name,
       percent_w_w: ww[i],
       role: c.role,
       carrier_reason: c.carrier_reason,
       values: c.toxicity ?? [],
-    })));
+    }));
+    if (input.carrier && rest > 1e-9) {
+      tox.push({
+        name: input.carrier.name,
+        percent_w_w: rest,
+        role: "carrier",
+        carrier_reason: input.carrier.reason,
+        values: [],
+      });
+    }
+    acute_oral = estimateAcuteOral(tox);
     const solutes = input.components.map((c, i) => ({ c, w: ww[i] })).filter(({ c }) => c.role !== "carrier");
     if (input.water == null) {
       not_computed.push({ part: "qv", reason: 'no water content given (a number or "remainder")' });

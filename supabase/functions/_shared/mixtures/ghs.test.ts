@@ -293,4 +293,10 @@ Deno.test("bad input is a typed error naming the component", () => {
     code("INVALID_TOXICITY_VALUE"),
   );
   assert.throws(() => estimateAcuteOral([]), code("EMPTY_MIXTURE"));
+  assert.throws(one({ name: "" }), code("MISSING_NAME"));
+  // A qualifier outside the set is refused, never read as exact:
+  assert.throws(
+    one({ values: [{ kind: "LD50", qualifier: "≈" as "~", value: 500, species: "rat", route: "oral" }] }),
+    (e) => code("INVALID_TOXICITY_VALUE")(e) && /unknown qualifier "≈"/.test((e as Error).message),
+  );
 });

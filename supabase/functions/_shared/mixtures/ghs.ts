@@ -39,7 +39,8 @@
 import { finite, MixtureInputError } from "./errors.ts";
 import { round } from "./concentration.ts";
 
-export type Qualifier = "=" | "<" | "<=" | ">" | ">=" | "~";
+export const QUALIFIERS = ["=", "<", "<=", ">", ">=", "~"] as const;
+export type Qualifier = typeof QUALIFIERS[number];
 export type GhsCategory = 1 | 2 | 3 | 4 | 5 | "not classified";
 
 /** One oral toxicity value of an ingredient, as the toxicity schema holds it (normalized to mg/kg). */
@@ -192,6 +193,9 @@ function describe(v: ToxValue): string {
 
 function checkValue(v: ToxValue, name: string) {
   if (v.kind === "LD50") {
+    if (v.qualifier !== null && !QUALIFIERS.includes(v.qualifier)) {
+      throw new MixtureInputError("INVALID_TOXICITY_VALUE", `unknown qualifier ${JSON.stringify(v.qualifier)}`, name);
+    }
     if (finite(v.value, "LD50", name) <= 0) {
       throw new MixtureInputError("INVALID_TOXICITY_VALUE", `LD50 must be > 0 (got ${v.value})`, name);
     }
@@ -369,6 +373,9 @@ export function estimateAcuteOral(components: ToxComponent[]): AcuteOralEstimate
   const names = new Set<string>();
   let total = 0;
   for (const c of components) {
+    if (typeof c.name !== "string" || !c.name.trim()) {
+      throw new MixtureInputError("MISSING_NAME", "every component needs a name");
+    }
     const p = finite(c.percent_w_w, "% w/w", c.name);
     if (p <= 0) throw new MixtureInputError("NON_POSITIVE_CONCENTRATION", `% w/w must be > 0 (got ${p})`, c.name);
     if (p > 100) throw new MixtureInputError("PERCENT_OVER_100", `${p} % w/w is over 100 %`, c.name);

@@ -125,6 +125,9 @@ export async function qvStar(
   }
   let total = 0;
   for (const c of components) {
+    if (typeof c.name !== "string" || !c.name.trim()) {
+      throw new MixtureInputError("MISSING_NAME", "every component needs a name");
+    }
     const p = finite(c.percent_w_w, "% w/w", c.name);
     if (p <= 0) throw new MixtureInputError("NON_POSITIVE_CONCENTRATION", `% w/w must be > 0 (got ${p})`, c.name);
     total += p;
