@@ -135,6 +135,33 @@ Deno.test("M22 (% w/v of cpa-facts.md, label U; ρ 1.07 ASSUMED): four ingredien
   ]);
   assert.equal(r.missing.length, 4);
   close(r.components[2].estimate_share, 0.0026944373319677376 / 0.005734321315209762); // ethylene glycol 47 %
+  assert.equal(r.ghs.category, "not classified"); // no ingredient ≤ 5000 mg/kg
+
+  // The same M22 if ethylene glycol were known only by a GHS category 4 record (Table 3.1.2: 500 mg/kg):
+  // estimate: 88.971963 / (0.00143764099 + 0.00160224299 + 15.735514/500 = 0.03147102804) = 88.971963 / 0.03451091202
+  //           = 2,578.08 mg/kg (~, category 5);  ghs sum (EG only): 88.971963 / 0.03147102804 = 2,827.11 (category 5)
+  const cat4 = estimateAcuteOral(
+    r.components.map((c) => ({
+      name: c.name,
+      percent_w_w: c.percent_w_w,
+      role: c.status === "carrier" ? "carrier" as const : undefined,
+      values: c.name === "ethylene glycol"
+        ? [{ kind: "GHS_category" as const, category: 4 as const, species: null, route: "oral" }]
+        : c.name === "DMSO"
+        ? LD50.DMSO
+        : c.name === "formamide"
+        ? LD50.formamide
+        : [],
+    })),
+  );
+  close(
+    cat4.estimate.ate_mix,
+    88.97196261682244 / (0.0014376409925878182 + 0.0016022429906542056 + 15.735514018691587 / 500),
+  );
+  assert.equal(cat4.estimate.qualifier, "~");
+  assert.equal(cat4.estimate.category, 5);
+  close(cat4.ghs.ate_mix, 88.97196261682244 / (15.735514018691587 / 500));
+  assert.equal(cat4.ghs.category, 5);
 });
 
 Deno.test("binary: 15 % v/v ethylene glycol + 15 % v/v DMSO (pure densities 1.113 / 1.100, solution 1.03, ASSUMED)", () => {
@@ -258,6 +285,18 @@ Deno.test("value choice: rat oral exact first, lowest within a tier; no route or
     "a better tier has a value",
     "a better tier has a value",
   ]);
+  // the unstated-species 200 is named (the route-less 100 is unusable, the "> 50" only a lower bound)
+  assert.equal(
+    c.used?.more_severe_elsewhere,
+    "LD50 200 mg/kg (species not stated, oral) is more severe than the value used",
+  );
+  // Ethylene glycol: rat oral 5,840 decides by tier, but a category-4 record (converted 500 mg/kg) is named.
+  const eg = chooseValue([...LD50.EG, { kind: "GHS_category", category: 4, species: null, route: "oral" }]);
+  assert.equal(eg.used?.ate, 5840);
+  assert.equal(
+    eg.used?.more_severe_elsewhere,
+    "GHS category 4 (species not stated, oral) (Table 3.1.2: 500 mg/kg) is more severe than the value used",
+  );
   const noSpecies = chooseValue([{ kind: "LD50", qualifier: "=", value: 200, species: null, route: "oral" }]);
   assert.equal(noSpecies.used?.tier, 2);
   assert.match(noSpecies.used!.why, /species not stated/);

@@ -132,6 +132,12 @@ export interface UsedValue {
   route: string | null;
   citation: string | null;
   why: string;
+  /**
+   * Another usable oral value of this ingredient that is MORE severe than the one used (a lower exact or
+   * converted ATE, or an upper bound below it), e.g. a GHS category 4 record beside a rat LD50 of 5,840 —
+   * a classification may rest on human data. Named so the reader sees it; the tier order still decides.
+   */
+  more_severe_elsewhere: string | null;
 }
 
 export interface ComponentResult {
@@ -285,8 +291,16 @@ export function chooseValue(
       : `LD50 range inside one GHS category: Table 3.1.2 converted point estimate`,
   }[best as 1 | 2 | 3 | 4 | 5];
   const v = pick.v;
+  const severer = candidates
+    .filter((c) => c !== pick && c.ate < pick.ate && c.q !== ">" && c.q !== ">=")
+    .sort((a, b) => a.ate - b.ate)[0];
   return {
     used: {
+      more_severe_elsewhere: severer
+        ? `${describe(severer.v)}${
+          severer.q === "converted" ? ` (Table 3.1.2: ${severer.ate} mg/kg)` : ""
+        } is more severe than the value used`
+        : null,
       ate: pick.ate,
       qualifier: pick.q,
       tier: best as UsedValue["tier"],
