@@ -268,11 +268,10 @@ export function getVerifier(): Verifier {
  */
 export function authenticate(opts: { required?: boolean } = {}): MiddlewareHandler {
   return async (c, next) => {
-    const header = c.req.header("authorization");
-    if (!header && opts.required) throw unauthorized();
+    if (!c.req.header("authorization") && opts.required) throw unauthorized();
     let p: Principal;
     try {
-      p = await getVerifier().authenticate(header);
+      p = await principalFor(c);
     } catch (e) {
       logThrottled("auth-401", 1000, "info", "request refused: invalid token", {
         path: c.req.path,
@@ -300,6 +299,22 @@ async function recordDenied(p: Principal, e: ApiError, c: Context) {
   } catch (err) {
     logThrottled("deny-audit", 5000, "warn", "could not record a denied request", { error: String(err) });
   }
+}
+
+/**
+ * The caller of this request as the Authorization header says (anon without one), verified once per request:
+ * the outcome (a principal, or the 401 ApiError) is kept on the context, so the rate limiter, which keys
+ * callers by it, and `authenticate()` after it share one verification, a failed one included (the verifier
+ * caches successes only).
+ */
+export function principalFor(c: Context): Promise<Principal> {
+  let outcome = c.get("authOutcome" as never) as Promise<Principal> | undefined;
+  if (!outcome) {
+    outcome = (async () => await getVerifier().authenticate(c.req.header("authorization")))();
+    outcome.catch(() => {}); // a refusal is handled by whoever awaits it
+    c.set("authOutcome" as never, outcome as never);
+  }
+  return outcome;
 }
 
 /** The principal stored by `authenticate()` (anon when the middleware did not run). */

@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { z } from "zod";
-import { getVerifier } from "./auth.ts";
+import { principalFor } from "./auth.ts";
 import { errorBody } from "./errors.ts";
 
 const Env = z.object({
@@ -46,19 +46,16 @@ const digest = (s: string) => createHash("sha256").update(s).digest("base64url")
  * else the client address (first hop of x-forwarded-for, as the platform's gateway sets it; else the
  * connection's remote address). A token that does not verify, the public anon or publishable key, and an
  * apikey header all count against the address they came from: a client inventing a new token (or apikey) per
- * request gets no new allowance. Verification is the verifier's own, cached per token until it expires, so
- * the route's authentication right after costs a cache hit.
+ * request gets no new allowance. The verification is the request's one (`principalFor`), which the route's
+ * `authenticate()` then reuses.
  */
 async function callerKey(c: Context): Promise<string> {
-  const bearer = c.req.header("authorization")?.match(/^bearer\s+(\S+)/i)?.[1];
-  if (bearer) {
-    try {
-      const p = await getVerifier().verify(bearer);
-      const id = p.kind === "service" ? p.claims.client_id ?? p.claims.sub : p.claims.sub;
-      if (p.kind !== "anon" && typeof id === "string") return `${p.kind}:${digest(id)}`;
-    } catch {
-      // not verifiable here: counted against its address
-    }
+  try {
+    const p = await principalFor(c);
+    const id = p.kind === "service" ? p.claims.client_id ?? p.claims.sub : p.claims.sub;
+    if (p.kind !== "anon" && typeof id === "string") return `${p.kind}:${digest(id)}`;
+  } catch {
+    // not verifiable here: counted against its address
   }
   const forwarded = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
   if (forwarded) return `a:${forwarded}`;
