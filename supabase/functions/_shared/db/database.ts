@@ -218,41 +218,28 @@ export class Database {
       transacting = true;
       const rendered = analyses && await this.renderAll(tx, analyses, role, first, signal, freeSlot);
       let statements: Pending[];
-      let values: string[] = [];
-      let single: boolean;
-      if (rendered) {
-        statements = rendered.list.map((r) => tx.unsafe(r.text) as unknown as Pending);
-        values = rendered.list.flatMap((r) => r.values.filter((v): v is string => v !== null));
-        single = rendered.single;
-      } else {
-        let built: Pending | Pending[];
-        try {
-          built = work.build(tx);
-        } catch (e) {
-          first.clear();
-          tx.release();
-          freeSlot();
-          throw new Passthrough(e);
-        }
-        single = !Array.isArray(built);
-        statements = single ? [built as Pending] : built as Pending[];
-        try {
-          for (const q of statements) this.renderer.refuseNul(q);
-        } catch (e) {
-          first.clear();
-          tx.release();
-          freeSlot();
-          throw new AttemptError(e as DbError, false, false);
-        }
-      }
       let settings: string;
+      let single: boolean;
       try {
+        let values: string[] = [];
+        if (rendered) {
+          statements = rendered.list.map((r) => tx.unsafe(r.text) as unknown as Pending);
+          values = rendered.list.flatMap((r) => r.values.filter((v): v is string => v !== null));
+          single = rendered.single;
+        } else {
+          const built = work.build(tx);
+          single = !Array.isArray(built);
+          statements = single ? [built as Pending] : built as Pending[];
+          for (const q of statements) this.renderer.refuseNul(q);
+        }
         settings = settingsText(claims, values, this.extra(role, opts));
       } catch (e) {
+        // Nothing was sent: hand the connection back. Our refusals (NUL) are 400s; anything else came from the
+        // caller's own `build` and is rethrown as it is.
         first.clear();
         tx.release();
         freeSlot();
-        throw new AttemptError(e as DbError, false, false);
+        throw e instanceof DbError ? new AttemptError(e, false, false) : new Passthrough(e);
       }
       const reset = resetText(role, cfg.CRYO_DB_STATEMENT_TIMEOUT_MS, !!opts.readOnly, true);
       // The reset runs before the bytes of a message that follows it are decoded, so a client_encoding a

@@ -65,6 +65,7 @@ export class Renderer {
 
   /** Which path a built (not executed) postgres.js query can take. */
   analyze(q: AnyQuery): Analysis {
+    this.refuseNul(q);
     if (!q || !Array.isArray(q.strings) || !Array.isArray(q.args)) return { kind: "bind" };
     if (q.isRaw || q.cursorFn || q.forEachFn || q.onlyDescribe || q.streaming || q.executed) return { kind: "bind" };
     if (!q.tagged) return q.args.length === 0 ? { kind: "as_is", text: q.strings[0] } : { kind: "bind" };
@@ -73,9 +74,8 @@ export class Renderer {
     const inlined: (string | undefined)[] = [];
     for (const v of q.args) {
       if (v instanceof (this.identifierClass as new () => object)) {
-        // postgres.js already quoted it ("a""b"); NUL cannot be part of any SQL text.
+        // postgres.js already quoted it ("a""b"); refuseNul() has refused NUL, which no SQL text may hold.
         const text = (v as { value: string }).value;
-        if (text.includes("\0")) throw badValue("identifiers must not contain NUL characters");
         inlined.push(text);
         sig.push(`I${text}`);
         continue;

@@ -113,10 +113,8 @@ export async function pipeline(
 ): Promise<unknown[]> {
   for (const q of sent) q.execute();
   const settled = Promise.allSettled(sent);
-  let cleaned = false;
+  // Called once: either when the replies are in, or (after a give-up) when they arrive later.
   const cleanup = (results: PromiseSettledResult<unknown>[]) => {
-    if (cleaned) return;
-    cleaned = true;
     // A connection the server or pooler closed is already out of postgres.js's pool; releasing it would put
     // it back. Every other outcome has ended the transaction (COMMIT, or ROLLBACK after an error: Postgres
     // answers the final COMMIT of a failed transaction with ROLLBACK).
