@@ -1,11 +1,9 @@
-// Concentration units as published (never converted for storage), and the one conversion a molecular
-// weight allows: molar to mass per volume.
-
-/** The units a mixture component or total may be given in. */
-export const UNITS = ["M", "mol/kg", "% w/v", "% v/v"];
+// The one conversion a molecular weight allows between concentration units (as published, never converted for
+// storage; the units themselves are the database's concentration_unit domain, supabase/vocabulary.json):
+// molar to mass per volume.
 
 /**
- * `concentration` (in `from`, one of UNITS) expressed in `to`, or null when that needs more than the
+ * `concentration` (in `from`, a concentration unit) expressed in `to`, or null when that needs more than the
  * molecular weight `mw` (g/mol): molal and % v/v need densities. Used to check a stated total against
  * its components, never to store a converted value.
  */

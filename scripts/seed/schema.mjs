@@ -4,16 +4,18 @@
 // What needs RDKit or other records (structures, duplicates, stated totals) is checked in verify.mjs.
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { UNITS } from "../chemistry/concentration.mjs";
-import { casValid, INCHIKEY_RE } from "../chemistry/identifiers.mjs";
+import { casValid, INCHIKEY_RE } from "../../supabase/functions/_shared/identifiers.mjs";
 
 /** --- Vocabularies (the data model's check constraints) --- */
 
-const Confidence = z.enum(["V", "V2", "C", "U"]);
+const vocabulary = JSON.parse(readFileSync(new URL("../../supabase/vocabulary.json", import.meta.url), "utf8"));
+
+// The vocabularies the database defines (domains; supabase/vocabulary.json is generated from them).
+const Confidence = z.enum(vocabulary.confidence_label);
 const Qualifier = z.enum(["=", "<", "<=", ">", ">=", "~"]);
-const Unit = z.enum(UNITS);
+const Unit = z.enum(vocabulary.concentration_unit);
 const Role = z.enum(["penetrating", "non_penetrating", "carrier"]);
-const TeamRole = z.enum(["owner", "editor", "viewer"]);
+const TeamRole = z.enum(vocabulary.team_role);
 
 const Key = z.string().regex(/^[a-z0-9_]+$/, "key must match [a-z0-9_]+");
 const Text = z.string().refine((s) => s.trim().length > 0, "must not be blank");

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../../scripts/lib/config.mjs";
-import { casValid } from "../../scripts/chemistry/identifiers.mjs";
+import { casValid } from "../../supabase/functions/_shared/identifiers.mjs";
 import { computeStructure, rdkit } from "../../scripts/chemistry/structure.mjs";
 import { DemoFile, KnownBadFile, Mixture, Molecule, readSeedFile, ReferenceFile, SeedFileError, TeamMixture, TeamMolecule } from "../../scripts/seed/schema.mjs";
 import { checkDataset, DatasetError, loadVerifiedDataset } from "../../scripts/seed/verify.mjs";

@@ -13,9 +13,11 @@
 //          molal component among others in other units cannot be placed on a mass basis.
 //   % w/w                                 as given.
 // Units: MW g/mol, densities g/mL (= kg/L), percentages 0–100. Errors: MixtureInputError (errors.ts).
+import { CONCENTRATION_UNITS as STORED_UNITS } from "../vocabulary.ts";
 import { finite, MixtureInputError } from "./errors.ts";
 
-export const CONCENTRATION_UNITS = ["M", "mol/kg", "% w/v", "% v/v", "% w/w"] as const;
+/** The units a mixture's components are stored in (the database's concentration_unit domain), and % w/w. */
+export const CONCENTRATION_UNITS = [...STORED_UNITS, "% w/w"] as const;
 export type ConcentrationUnit = typeof CONCENTRATION_UNITS[number];
 
 /** Spellings accepted for each unit (exact after trimming; anything else is UNKNOWN_UNIT). */

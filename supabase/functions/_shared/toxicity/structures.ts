@@ -2,7 +2,7 @@
 // computes from a SMILES, and the one order in which a record's identifiers are resolved to a molecule.
 // Identity is computed, never taken from the record: a SMILES and an InChIKey that disagree are refused.
 import initRDKitModule from "@rdkit/rdkit";
-import { casValid, DTXSID_RE, INCHIKEY_RE, inchikeySkeleton } from "./identifiers.ts";
+import { casValid, DTXSID_RE, INCHIKEY_RE, inchikeySkeleton } from "../identifiers.mjs";
 
 // deno-lint-ignore no-explicit-any
 type RDKit = any;

@@ -3,7 +3,7 @@
 // be blank, and "Mixture" rows give the LD50 (or GHS / EPA class) of a FORMULATION: they become records of
 // the formulation, with the active ingredient's identifiers beside it, never records of the neat chemical.
 import { z } from "zod";
-import { casValid } from "../identifiers.ts";
+import { casValid } from "../../identifiers.mjs";
 import { normalize, UnknownUnitError, type ValueType } from "../units.ts";
 import { type CsvReader, firstIssue, takeHeader } from "./common.ts";
 
