@@ -4,9 +4,9 @@
 // connection or slot.
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { DB_URL, POOLER_URL } from "./_helpers.ts";
+import { counterTotal, DB_URL, POOLER_URL, rejection } from "./_helpers.ts";
 import { loadConfig } from "../supabase/functions/_shared/config.ts";
-import { Database, DbError } from "../supabase/functions/_shared/db.ts";
+import { Database } from "../supabase/functions/_shared/db.ts";
 import { metrics } from "../supabase/functions/_shared/metrics.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -21,18 +21,6 @@ const ECHOED = [
   "database postgres is not available",
   "cannot connect to server",
 ];
-
-async function rejection(p: Promise<unknown>): Promise<DbError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as DbError;
-  }
-  throw new Error("expected a rejection");
-}
-
-const total = async (c: { get(): Promise<{ values: { value: number }[] }> }) =>
-  (await c.get()).values.reduce((a, v) => a + v.value, 0);
 
 Deno.test(
   "errors echoing pooler words are 400s for that request only, on every path; nothing leaks",
@@ -55,7 +43,7 @@ Deno.test(
     }));
     const observer = postgres(DB_URL, { max: 1, prepare: false, onnotice: () => {} });
     try {
-      const retries = await total(metrics.retries);
+      const retries = await counterTotal(metrics.retries);
       for (const word of ECHOED) {
         for (const path of ["rendered", "bind", "interactive"]) {
           const e = await rejection(
@@ -71,7 +59,7 @@ Deno.test(
       const pv = await rejection(db.queryAs({ role: "anon" }, (tx) => tx.unsafe("select 1 as v\0 trailing bytes")));
       assert.equal(pv.pgCode, "08P01", `${pv.code} ${pv.message}`);
       assert.equal(pv.errorClass, "statement");
-      assert.equal(await total(metrics.retries), retries, "nothing was retried");
+      assert.equal(await counterTotal(metrics.retries), retries, "nothing was retried");
       assert.equal(db.summary().breaker, "closed", "the breaker never counted them");
       assert.equal(db.summary().in_use, 0, "every slot came back");
       // Both connections still serve at once.

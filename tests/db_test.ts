@@ -2,10 +2,10 @@
 // roles. Faults a test cannot get from a healthy stack (a lost COMMIT acknowledgement, a silent peer, a
 // refused port) come from tests/_proxy.ts or from ports nothing listens on.
 import assert from "node:assert/strict";
-import { adminSql, POOLER_URL } from "./_helpers.ts";
+import { adminSql, counterTotal, POOLER_URL, rejection } from "./_helpers.ts";
 import { FaultProxy } from "./_proxy.ts";
 import { loadConfig } from "../supabase/functions/_shared/config.ts";
-import { Database, DbError } from "../supabase/functions/_shared/db.ts";
+import { Database } from "../supabase/functions/_shared/db.ts";
 import { metrics } from "../supabase/functions/_shared/metrics.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -14,18 +14,6 @@ const poolerPort = Number(new URL(POOLER_URL.replace(/^postgres(ql)?:/, "http:")
 function dbWith(overrides: Record<string, string> = {}, url = POOLER_URL) {
   return new Database(loadConfig({ CRYO_ENV: "local", CRYO_LOG_LEVEL: "error", CRYO_DB_URL: url, ...overrides }));
 }
-
-async function rejection(p: Promise<unknown>): Promise<DbError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as DbError;
-  }
-  throw new Error("expected a rejection");
-}
-
-const counter = async (c: { get(): Promise<{ values: { value: number }[] }> }) =>
-  (await c.get()).values.reduce((a, v) => a + v.value, 0);
 
 /** A table under RLS created for one test through the direct admin connection, dropped afterwards. */
 async function withTable(fn: (table: string, uids: { a: string; b: string }) => Promise<void>) {
@@ -205,7 +193,7 @@ for (const path of ["one round trip", "pipelined"] as const) {
         try {
           await insert("warm");
           proxy.mode = "drop-commit-ack";
-          const retriesBefore = await counter(metrics.retries);
+          const retriesBefore = await counterTotal(metrics.retries);
           const extendedBefore = proxy.extendedWrites;
           const insertsBefore = proxy.inserts;
           const e = await rejection(insert("once"));
@@ -213,7 +201,7 @@ for (const path of ["one round trip", "pipelined"] as const) {
           assert.equal(e.status, 503);
           if (path === "one round trip") assert.equal(proxy.extendedWrites, extendedBefore, "no bind parameters");
           else assert.ok(proxy.extendedWrites > extendedBefore, "bind parameters");
-          assert.equal(await counter(metrics.retries), retriesBefore, "no retry");
+          assert.equal(await counterTotal(metrics.retries), retriesBefore, "no retry");
           assert.equal(proxy.inserts - insertsBefore, 1, "the insert went out exactly once");
           await new Promise((r) => setTimeout(r, 700));
           const admin = adminSql();
@@ -232,11 +220,11 @@ for (const path of ["one round trip", "pipelined"] as const) {
 Deno.test("refused connections are retried, then answered 503 DB_UNAVAILABLE", opts, async () => {
   const db = dbWith({ CRYO_DB_RETRY_MAX_ATTEMPTS: "2" }, "postgresql://cryo_api:x@127.0.0.1:9/postgres");
   try {
-    const before = await counter(metrics.retries);
+    const before = await counterTotal(metrics.retries);
     const e = await rejection(db.queryAs({ role: "anon" }, (tx) => tx`select 1`));
     assert.equal(e.code, "DB_UNAVAILABLE");
     assert.equal(e.headers["Retry-After"], "5");
-    assert.equal(await counter(metrics.retries) - before, 2, "maxAttempts 2 = two retries after the first call");
+    assert.equal(await counterTotal(metrics.retries) - before, 2, "maxAttempts 2 = two retries after the first call");
   } finally {
     await db.end();
   }

@@ -6,11 +6,11 @@
 //     [--connections 16] [--seconds 5] [--rounds 4] [--out reports/x.json]
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import { readSecrets, ROOT, stackConfig } from "../lib/config.mjs";
-import { functionsEnv } from "../lib/functions.mjs";
+import { readSecrets, stackConfig } from "../lib/config.mjs";
+import { functionsEnv, functionsServerCommand } from "../lib/functions.mjs";
 import { waitFor } from "../lib/proc.mjs";
 
 const { values: a } = parseArgs({
@@ -31,13 +31,7 @@ let port = c.ports.api + 10;
 for (const [name, dir] of [["before", a.before], ["after", a.after]]) {
   const p = ++port;
   const root = resolve(dir);
-  const child = spawn(join(ROOT, "node_modules/.bin/deno"), [
-    "run",
-    "-A",
-    "--config",
-    join(root, "deno.json"),
-    join(root, "scripts/functions-server.ts"),
-  ], {
+  const child = spawn(...functionsServerCommand(root), {
     cwd: root,
     stdio: ["ignore", "ignore", "inherit"],
     env: { ...process.env, ...env, CRYO_FUNCTIONS_PORT: String(p), CRYO_LOG_LEVEL: "error" },

@@ -3,9 +3,9 @@
 // for the smallest pooled transaction (as anon) and a user-scoped indexed read under RLS (as a member).
 //   deno run -A --config deno.json scripts/bench/module-compare.ts --before <checkout> --after <checkout>
 // Needs CRYO_DB_URL (pooler, as cryo_api) and DB_URL (direct, as postgres, to pick the user and key).
-import process from "node:process";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
+import { closedLoop } from "../load/closed-loop.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -47,20 +47,8 @@ const workloads: Record<string, (db: Db) => Promise<unknown>> = {
 };
 
 async function measure(c: number, seconds: number, op: () => Promise<unknown>) {
-  const warm = performance.now() + 300;
-  await Promise.all(Array.from({ length: c }, async () => {
-    while (performance.now() < warm) await op();
-  }));
-  let n = 0;
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  const end = t0 + seconds * 1000;
-  await Promise.all(Array.from({ length: c }, async () => {
-    while (performance.now() < end) (await op(), n++);
-  }));
-  const s = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  return { tps: n / s, cpu_us: (cpu.user + cpu.system) / n };
+  const m = await closedLoop(c, seconds, op, 300);
+  return { tps: m.ops_per_s, cpu_us: m.cpu_us_per_op };
 }
 
 const median = (xs: number[]) => {

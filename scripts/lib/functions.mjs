@@ -11,6 +11,22 @@ import { portUsers } from "./ports.mjs";
  * The functions server's environment for stack `c`: the pooler URL (as cryo_api), the local JWKS, its port,
  * CRYO_ENV=local, CRYO_BENCH_ROUTES=1 and the per-caller rate limit (raised on the dev stack for load runs).
  */
+/**
+ * The command that serves every function of checkout `root` (the local gateway, scripts/functions-server.ts)
+ * with that checkout's deno.json: [executable, args] for child_process.spawn.
+ */
+export function functionsServerCommand(root = ROOT) {
+  return [join(ROOT, "node_modules/.bin/deno"), [
+    "run",
+    "--allow-net",
+    "--allow-env",
+    "--allow-read",
+    "--config",
+    join(root, "deno.json"),
+    join(root, "scripts/functions-server.ts"),
+  ]];
+}
+
 export function functionsEnv(c, secrets) {
   const jwks = readFileSync(join(c.keysDir, "jwks.json"), "utf8");
   return {
@@ -78,15 +94,7 @@ export async function startFunctions(c, secrets) {
   }
   log(`serving edge functions on ${c.functionsUrl}`);
   const out = openSync(c.functionsLog, "a");
-  const child = spawn(join(ROOT, "node_modules/.bin/deno"), [
-    "run",
-    "--allow-net",
-    "--allow-env",
-    "--allow-read",
-    "--config",
-    join(ROOT, "deno.json"),
-    join(ROOT, "scripts/functions-server.ts"),
-  ], { cwd: ROOT, detached: true, stdio: ["ignore", out, out], env: { ...process.env, ...functionsEnv(c, secrets) } });
+  const child = spawn(...functionsServerCommand(), { cwd: ROOT, detached: true, stdio: ["ignore", out, out], env: { ...process.env, ...functionsEnv(c, secrets) } });
   let exited = null;
   child.once("exit", (code, signal) => (exited = { code, signal }));
   child.unref();

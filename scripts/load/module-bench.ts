@@ -2,9 +2,9 @@
 // how many /health/ping transactions per second one Deno isolate can drive, and how much of this process's
 // CPU each one costs, for the one-round-trip path, the pipelined extended-protocol path and bare
 // postgres.js. Run by `npm run load -- module` (which passes CRYO_DB_URL); prints one JSON line.
-import process from "node:process";
 import { loadConfig } from "../../supabase/functions/_shared/config.ts";
 import { Database } from "../../supabase/functions/_shared/db.ts";
+import { closedLoop } from "./closed-loop.ts";
 
 const url = Deno.env.get("CRYO_DB_URL")!;
 const seconds = Number(Deno.env.get("BENCH_SECONDS") ?? 5);
@@ -12,20 +12,8 @@ const concurrency = (Deno.env.get("BENCH_CONCURRENCY") ?? "16").split(",").map(N
 const ANON = { role: "anon" };
 
 async function measure(c: number, op: () => Promise<unknown>) {
-  const warm = performance.now() + 500;
-  await Promise.all(Array.from({ length: c }, async () => {
-    while (performance.now() < warm) await op();
-  }));
-  let n = 0;
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  const end = t0 + seconds * 1000;
-  await Promise.all(Array.from({ length: c }, async () => {
-    while (performance.now() < end) (await op(), n++);
-  }));
-  const s = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  return { ops_per_s: Math.round(n / s), deno_cpu_us_per_op: Math.round((cpu.user + cpu.system) / n) };
+  const m = await closedLoop(c, seconds, op);
+  return { ops_per_s: Math.round(m.ops_per_s), deno_cpu_us_per_op: Math.round(m.cpu_us_per_op) };
 }
 
 const out: Record<string, unknown> = { seconds };

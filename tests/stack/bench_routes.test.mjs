@@ -5,9 +5,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { join } from "node:path";
 import { readSecrets, ROOT, stackConfig } from "../../scripts/lib/config.mjs";
-import { functionsEnv } from "../../scripts/lib/functions.mjs";
+import { functionsEnv, functionsServerCommand } from "../../scripts/lib/functions.mjs";
 import { waitFor } from "../../scripts/lib/proc.mjs";
 import { scrape } from "../../scripts/load/metrics.mjs";
 
@@ -57,15 +56,7 @@ test("without CRYO_BENCH_ROUTES=1 the gateway has no bench routes (the functions
     CRYO_FUNCTIONS_PORT: String(port),
     CRYO_BENCH_ROUTES: "0",
   };
-  const child = spawn(join(ROOT, "node_modules/.bin/deno"), [
-    "run",
-    "--allow-net",
-    "--allow-env",
-    "--allow-read",
-    "--config",
-    join(ROOT, "deno.json"),
-    join(ROOT, "scripts/functions-server.ts"),
-  ], { cwd: ROOT, env, stdio: "ignore" });
+  const child = spawn(...functionsServerCommand(), { cwd: ROOT, env, stdio: "ignore" });
   const base = `http://127.0.0.1:${port}/functions/v1`;
   try {
     assert.ok(

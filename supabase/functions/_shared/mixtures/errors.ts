@@ -32,3 +32,28 @@ export function finite(x: unknown, what: string, component?: string): number {
   }
   return x;
 }
+
+/**
+ * The checks every % w/w component list gets: at least one component, each named, each a finite % w/w above 0.
+ * `each` adds a caller's own check per component (given its % w/w). Returns the total % w/w. Throws
+ * MixtureInputError (EMPTY_MIXTURE, MISSING_NAME, NOT_A_NUMBER, NON_POSITIVE_CONCENTRATION).
+ */
+export function totalPercentWw<C extends { name: string; percent_w_w: number }>(
+  components: C[],
+  each?: (c: C, percent: number) => void,
+): number {
+  if (!Array.isArray(components) || components.length === 0) {
+    throw new MixtureInputError("EMPTY_MIXTURE", "a mixture needs at least one component");
+  }
+  let total = 0;
+  for (const c of components) {
+    if (typeof c.name !== "string" || !c.name.trim()) {
+      throw new MixtureInputError("MISSING_NAME", "every component needs a name");
+    }
+    const p = finite(c.percent_w_w, "% w/w", c.name);
+    if (p <= 0) throw new MixtureInputError("NON_POSITIVE_CONCENTRATION", `% w/w must be > 0 (got ${p})`, c.name);
+    each?.(c, p);
+    total += p;
+  }
+  return total;
+}

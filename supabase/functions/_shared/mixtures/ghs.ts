@@ -36,7 +36,7 @@
 // mixture give no bound: qualifier "indeterminate", no ATE value and no category. A category is reported only
 // when every ATE the qualifier allows falls in one bin; otherwise `category` is null and
 // `possible_categories` lists the bins.
-import { finite, MixtureInputError } from "./errors.ts";
+import { finite, MixtureInputError, totalPercentWw } from "./errors.ts";
 import { round } from "./concentration.ts";
 
 export const QUALIFIERS = ["=", "<", "<=", ">", ">=", "~"] as const;
@@ -381,22 +381,12 @@ function additivity(
  * INVALID_TOXICITY_VALUE, DUPLICATE_COMPONENT, EMPTY_MIXTURE).
  */
 export function estimateAcuteOral(components: ToxComponent[]): AcuteOralEstimate {
-  if (!Array.isArray(components) || components.length === 0) {
-    throw new MixtureInputError("EMPTY_MIXTURE", "a mixture needs at least one component");
-  }
   const names = new Set<string>();
-  let total = 0;
-  for (const c of components) {
-    if (typeof c.name !== "string" || !c.name.trim()) {
-      throw new MixtureInputError("MISSING_NAME", "every component needs a name");
-    }
-    const p = finite(c.percent_w_w, "% w/w", c.name);
-    if (p <= 0) throw new MixtureInputError("NON_POSITIVE_CONCENTRATION", `% w/w must be > 0 (got ${p})`, c.name);
+  const total = totalPercentWw(components, (c, p) => {
     if (p > 100) throw new MixtureInputError("PERCENT_OVER_100", `${p} % w/w is over 100 %`, c.name);
     if (names.has(c.name)) throw new MixtureInputError("DUPLICATE_COMPONENT", "named twice", c.name);
     names.add(c.name);
-    total += p;
-  }
+  });
   if (total > 100 + 1e-9) throw new MixtureInputError("PERCENT_OVER_100", `the components total ${round(total)} % w/w`);
   const unaccounted = Math.max(0, 100 - total);
   const missing: string[] = [];

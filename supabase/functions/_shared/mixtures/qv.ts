@@ -25,7 +25,7 @@
 // Non-penetrating components (polymers: PVP K12, X-1000, Z-1000; sugars) are not counted and are listed with
 // the caller's reason; a penetrating component needs a SMILES.
 import { computeStructure, isFailure, rdkit } from "../toxicity/structures.ts";
-import { finite, MixtureInputError } from "./errors.ts";
+import { finite, MixtureInputError, totalPercentWw } from "./errors.ts";
 import { round } from "./concentration.ts";
 
 export interface PolarGroup {
@@ -120,18 +120,7 @@ export async function qvStar(
   water: number | "remainder",
   rule: PolarGroup[] = POLAR_GROUPS,
 ): Promise<QvResult> {
-  if (!Array.isArray(components) || components.length === 0) {
-    throw new MixtureInputError("EMPTY_MIXTURE", "a mixture needs at least one component");
-  }
-  let total = 0;
-  for (const c of components) {
-    if (typeof c.name !== "string" || !c.name.trim()) {
-      throw new MixtureInputError("MISSING_NAME", "every component needs a name");
-    }
-    const p = finite(c.percent_w_w, "% w/w", c.name);
-    if (p <= 0) throw new MixtureInputError("NON_POSITIVE_CONCENTRATION", `% w/w must be > 0 (got ${p})`, c.name);
-    total += p;
-  }
+  const total = totalPercentWw(components);
   const waterPct = water === "remainder" ? 100 - total : finite(water, "water % w/w", "water");
   if (total + (water === "remainder" ? 0 : waterPct) > 100 + 1e-9) {
     throw new MixtureInputError(
