@@ -132,8 +132,9 @@ comment on function private.my_teammate_ids() is
 
 /**
  * private.service_has_scope(resource text, action text) returns boolean
- * Whether the token's `scope` claim (space-separated) grants <resource>:<action>; write implies read; any
- * other action is false. Not a definer: it reads only the request's claims.
+ * Whether the token's `scope` claim (space-separated) grants <resource>:<action>: read (by :read or
+ * :write), write (by :write), import (by :import only, 20261130050000_toxicity_access.sql); any other
+ * action is false. Not a definer: it reads only the request's claims.
  */
 create or replace function private.service_has_scope(resource pg_catalog.text, action pg_catalog.text)
 returns pg_catalog.bool
@@ -149,13 +150,14 @@ begin
   return coalesce(granted operator(pg_catalog.&&) case action
            when 'read' then array[resource operator(pg_catalog.||) ':read', resource operator(pg_catalog.||) ':write']
            when 'write' then array[resource operator(pg_catalog.||) ':write']
+           when 'import' then array[resource operator(pg_catalog.||) ':import']
            else array[]::pg_catalog.text[]
          end,
     false);
 end
 $$;
 comment on function private.service_has_scope(pg_catalog.text, pg_catalog.text) is
-  'Whether the token scope claim grants <resource>:<action> (write implies read); plpgsql, so no per-statement planning.';
+  'Whether the token scope claim grants <resource>:<action> (read: :read or :write; write: :write; import: :import); plpgsql, so no per-statement planning.';
 
 /**
  * private.email() returns text
