@@ -10,7 +10,7 @@ import { createClient, getToken, TEAMS } from "./_tokens.ts";
 import { loadConfig } from "../supabase/functions/_shared/config.ts";
 import { Database } from "../supabase/functions/_shared/db.ts";
 import { createToxicityApp } from "../supabase/functions/toxicity/app.ts";
-import { MAX_COMPONENTS } from "../supabase/functions/toxicity/mixture-schemas.ts";
+import { EstimateResponse, MAX_COMPONENTS } from "../supabase/functions/toxicity/mixture-schemas.ts";
 
 const API = FUNCTIONS_URL.replace(/\/functions\/v1$/, "");
 // The in-process verifier reads SUPABASE_URL on first use: the test stack's Auth issues the user tokens.
@@ -163,6 +163,8 @@ Deno.test({
       }, alice);
       assert.equal(r.status, 200, JSON.stringify(r.body));
       assert.equal(r.headers.get("vary"), "Authorization");
+      const shape = EstimateResponse.safeParse(r.body);
+      assert.ok(shape.success, JSON.stringify(shape.error?.issues.slice(0, 3)));
       const e = r.body.estimate;
       // % w/w = c × MW / (10 ρ): DMSO 3.1 × 78.136 / 10.5 = 23.068724; formamide 3.1 × 45.041 / 10.5 = 13.297819;
       // 1,2-propanediol 2.2 × 76.095 / 10.5 = 15.943714. Each conversion states the density it assumed.
@@ -405,6 +407,7 @@ Deno.test({
       assert.equal(r.headers.get("cache-control"), "private, no-cache");
       assert.equal(r.headers.get("vary"), "Authorization");
       assert.equal(r.body.mixture.name, `VS55 mixtest ${run}`);
+      assert.ok(EstimateResponse.safeParse(r.body).success, "the documented shape");
       // The same arithmetic as the VS55 case above: ATE_mix = 24,252.9 mg/kg, qv* = 2.622 (roles stored).
       close(r.body.estimate.acute_oral.estimate.ate_mix, 24252.93, 1e-5);
       close(r.body.estimate.qv.qv_star, 2.6222, 1e-3);
