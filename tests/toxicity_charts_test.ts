@@ -188,6 +188,7 @@ Deno.test({
           assert.ok(!pub.text.includes(`charttest-${run}`), "never Alpha's record (its source)");
           assert.ok(!pub.text.includes(run), "nothing of Alpha's fixture at all");
           if (format) assertSafeSvg(pub.text);
+          else assert.ok(validateVegaLite(JSON.parse(pub.text)), "valid also with nothing (or little) to draw");
           const priv = await get(app, `/molecules/${f.molecule}/chart${format}`, token);
           assert.equal(priv.status, 404, "Alpha's private molecule does not exist for others");
           assert.ok(!priv.text.includes(run));

@@ -32,6 +32,14 @@ const QUALIFIER_MEANING: Record<string, string> = {
 // deno-lint-ignore no-explicit-any
 export type VegaLiteSpec = Record<string, any>;
 
+/** A panel that says there is nothing to draw (rather than an empty axis that could read as "no toxicity"). */
+const note = (title: string, text: string) => ({
+  title,
+  data: { values: [{ note: text }] },
+  mark: { type: "text", align: "left" },
+  encoding: { text: { field: "note", type: "nominal" } },
+});
+
 /** The molecule chart: LD50s among other CPAs (log scale, qualifiers visible), hit calls by endpoint. */
 export function moleculeChartSpec(name: string, points: Ld50Point[], hits: HitCalls[]): VegaLiteSpec {
   const ld50 = points.map((p) => ({
@@ -86,7 +94,7 @@ export function moleculeChartSpec(name: string, points: Ld50Point[], hits: HitCa
         },
       ],
     }
-    : { title: "LD50: no value recorded", data: { values: [{ note: "no LD50 record you can read" }] }, mark: "text" };
+    : note("LD50: no value recorded", "no LD50 record you can read");
   const hitPanel = hitRows.length
     ? {
       title: "Assay hit calls by endpoint",
@@ -106,11 +114,7 @@ export function moleculeChartSpec(name: string, points: Ld50Point[], hits: HitCa
         tooltip: [{ field: "endpoint" }, { field: "call" }, { field: "n", type: "quantitative" }],
       },
     }
-    : {
-      title: "Assay hit calls: none recorded",
-      data: { values: [{ note: "no hit call you can read" }] },
-      mark: "text",
-    };
+    : note("Assay hit calls: none recorded", "no hit call you can read");
   return {
     $schema: VEGA_LITE_SCHEMA,
     title: { text: name, subtitle: "Toxicity records you can read (CryoProtect)" },
