@@ -135,7 +135,7 @@ const steps = [
  * draws u1…u8), so the data set is deterministic. In proportions a mix of public data sets gives:
  * - molecule: molecule 1 + ((⌊N·u1²⌋ · (2³¹−1)) mod N), i.e. a density ∝ 1/√x over a permutation of the
  *   molecules: at 1M molecules / 5M records most molecules get 2–5 records, 1 % get 25 or more, the top one
- *   about 5,000 (some 8 % get none);
+ *   about 5,000 (some 3 % get none);
  * - value type: hit calls 70 % (8 % active), AC50 15 % (log-uniform 0.01–100 µM, 10 % '>'), LD50 10 %
  *   (log-normal around 2,000 mg/kg, σ = 1.3; '=' 75 %, '>' 20 %, '<' 5 %), GHS category 2.5 % (mostly 4–5),
  *   EPA category 2.5 % (mostly III–IV);
@@ -201,7 +201,6 @@ function toxicitySteps() {
                      when u4 < 0.05 then md5('scale-team:' || (floor(u4 * 1e8)::bigint % ${TEAMS} + 1))::uuid end as team,
                 i % 10 <> 0 and not vitro and u4 >= 0.05 and u4 < 0.06 as formulation,
                 ${frac("u8", 1000000)} < 0.02 as skeleton,
-                floor(u6 * 100)::int as e100,
                 case when floor(u6 * 100) < 35 then 0 when floor(u6 * 100) < 60 then 1 when floor(u6 * 100) < 90 then 2
                      when floor(u6 * 100) < 95 then 3 else 4 end as g,
                 case vt
