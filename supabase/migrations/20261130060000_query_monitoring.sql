@@ -8,7 +8,7 @@
  *   monitoring.statements (+ top_by_total_time, top_by_mean_time, top_by_calls, top_by_rows, cache_misses)
  *       pg_stat_statements of this database, texts read through a definer (postgres holds pg_read_all_stats)
  *   monitoring.reset_statements(queryid)  the statistics back to zero (all, or one statement)
- *   monitoring.explain_as(role, claims, sql, analyze)  EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) as an API role
+ *   monitoring.explain_as(role, claims, sql, analyze)  EXPLAIN (ANALYZE, BUFFERS, VERBOSE, FORMAT JSON) as an API role
  *       with the given JWT claims, always rolled back
  *   monitoring.explain_hypothetical(role, claims, sql, indexes)  the plan without and with hypopg indexes
  *   monitoring.slow_statements + capture_slow_statements()  statements over a mean-time threshold with a
@@ -164,7 +164,8 @@ grant execute on function monitoring.reset_statements(pg_catalog.int8) to cryo_m
  * The plan of ONE statement run as the API role `p_role` (anon | authenticated | cryo_service) with
  * `p_claims` as request.jwt.claims — the way PostgREST and the functions' database module run a request
  * (transaction-local role and claims, search_path pg_catalog, public, extensions, pg_temp) — as EXPLAIN
- * (ANALYZE, BUFFERS, FORMAT JSON), or EXPLAIN (FORMAT JSON) when p_analyze is false. Returns the JSON
+ * (ANALYZE, BUFFERS, VERBOSE, FORMAT JSON), or EXPLAIN (VERBOSE, FORMAT JSON) when p_analyze is false (VERBOSE:
+ * each node's Output names the helper an InitPlan calls). Returns the JSON
  * array EXPLAIN prints. The claims get "role": p_role when they have none; a different role is refused.
  *
  * Everything the statement did is rolled back: it runs in a subtransaction (a plpgsql block) that always
@@ -222,7 +223,7 @@ begin
     perform pg_catalog.set_config('role', p_role, true);
     -- A cursor over the EXPLAIN: Postgres refuses to open one over more than one statement (34000), before
     -- anything runs.
-    for plan in execute (case when p_analyze then 'explain (analyze, buffers, format json) ' else 'explain (format json) ' end) || stmt loop
+    for plan in execute (case when p_analyze then 'explain (analyze, buffers, verbose, format json) ' else 'explain (verbose, format json) ' end) || stmt loop
       null;
     end loop;
     finished := true;
@@ -244,7 +245,7 @@ begin
 end
 $$;
 comment on function monitoring.explain_as(pg_catalog.text, pg_catalog.jsonb, pg_catalog.text, pg_catalog.bool) is
-  'EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) of one statement as anon/authenticated/cryo_service with the given JWT claims, always rolled back. Operators only (cryo_monitor).';
+  'EXPLAIN (ANALYZE, BUFFERS, VERBOSE, FORMAT JSON) of one statement as anon/authenticated/cryo_service with the given JWT claims, always rolled back. Operators only (cryo_monitor).';
 revoke execute on function monitoring.explain_as(pg_catalog.text, pg_catalog.jsonb, pg_catalog.text, pg_catalog.bool) from public;
 grant execute on function monitoring.explain_as(pg_catalog.text, pg_catalog.jsonb, pg_catalog.text, pg_catalog.bool) to cryo_monitor;
 
@@ -270,8 +271,8 @@ declare
                                   where e.extname = 'hypopg');
   before_plan pg_catalog.jsonb;
   after_plan pg_catalog.jsonb;
-  made pg_catalog.jsonb := '[]';
-  ids pg_catalog.oid[] := '{}';
+  made pg_catalog.jsonb := '[]'::pg_catalog.jsonb;
+  ids pg_catalog.oid[] := '{}'::pg_catalog.oid[];
   ddl pg_catalog.text;
   hypo_id pg_catalog.oid;
   hypo_name pg_catalog.text;
@@ -359,11 +360,13 @@ grant select, insert on monitoring.slow_statements to cryo_monitor;
 
 /**
  * monitoring.generic_plan(p_role text, p_query text) returns jsonb
- * The generic plan (EXPLAIN (FORMAT JSON), not executed) of a normalized pg_stat_statements text, whose
- * constants are $n: prepared under a name of its own, explained as `execute <name>(null, ...)` through
+ * The generic plan (EXPLAIN (VERBOSE, FORMAT JSON), not executed) of a normalized pg_stat_statements text,
+ * whose constants are $n: prepared under a name of its own, explained as `execute <name>(null, ...)` through
  * explain_as with plan_cache_mode = force_generic_plan (so the nulls do not shape the plan), deallocated
- * whatever happens. The text is parsed with the functions' search_path (pg_catalog, public, extensions,
- * pg_temp last); the plan is made as p_role, so RLS and privileges are that role's.
+ * whatever happens. The text was sent by an API role, so it is treated as hostile: refused (22023) when it holds
+ * a `;` outside literals, quoted names and comments (plpgsql's EXECUTE would run a second statement), and
+ * PREPAREd as p_role with the functions' search_path inside a block that is rolled back (a prepared statement
+ * outlives it), so parsing it never uses more than that role's rights.
  */
 create or replace function monitoring.generic_plan(p_role pg_catalog.text, p_query pg_catalog.text)
 returns pg_catalog.jsonb
@@ -374,12 +377,29 @@ set plan_cache_mode = force_generic_plan
 as $$
 declare
   stmt_name pg_catalog.text := 'cryo_monitor_' || pg_catalog.md5(pg_catalog.clock_timestamp()::pg_catalog.text || pg_catalog.random()::pg_catalog.text);
+  stmt pg_catalog.text := pg_catalog.rtrim(coalesce(p_query, ''), E' \t\r\n;');
+  bare pg_catalog.text;
   nparams pg_catalog.int4;
   plan pg_catalog.jsonb;
 begin
-  perform pg_catalog.set_config('search_path', 'pg_catalog, public, extensions, pg_temp', true);
-  execute pg_catalog.format('prepare %I as %s', stmt_name, p_query);
-  perform pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+  if p_role is null or p_role not in ('anon', 'authenticated', 'cryo_service') then
+    raise exception 'generic_plan: role must be anon, authenticated or cryo_service' using errcode = '22023';
+  end if;
+  -- One left-to-right pass takes literals, quoted names and comments out (the leftmost match wins, as in the
+  -- parser; where the parser's token is longer, as for E'' escapes or nested comments, what remains is refused);
+  -- then no `;`, quote, comment mark or dollar quote may remain.
+  bare := pg_catalog.regexp_replace(stmt, $r$'([^']|'')*'|"([^"]|"")*"|--[^\n]*|/\*([^*]|\*+[^*/])*\*+/$r$, ' ', 'g');
+  if stmt = '' or bare ~ $r$[;'"]|/\*|\*/|\$([^0-9]|$)$r$ then
+    raise exception 'generic_plan: not a single statement' using errcode = '22023';
+  end if;
+  begin
+    perform pg_catalog.set_config('search_path', 'pg_catalog, public, extensions, pg_temp', true);
+    perform pg_catalog.set_config('role', p_role, true);
+    execute pg_catalog.format('prepare %I as %s', stmt_name, stmt);
+    raise exception 'generic_plan: rollback' using errcode = 'CRYRB';
+  exception when sqlstate 'CRYRB' then
+    null;
+  end;
   begin
     select coalesce(pg_catalog.cardinality(p.parameter_types), 0) into nparams from pg_catalog.pg_prepared_statements p where p.name = stmt_name;
     plan := monitoring.explain_as(p_role, '{}', pg_catalog.format('execute %I%s', stmt_name,
@@ -393,7 +413,7 @@ begin
 end
 $$;
 comment on function monitoring.generic_plan(pg_catalog.text, pg_catalog.text) is
-  'Internal: the generic plan of a normalized statement text ($n parameters) as an API role, not executed.';
+  'Internal: the generic plan of a normalized statement text ($n parameters) as an API role, not executed; one statement only.';
 revoke execute on function monitoring.generic_plan(pg_catalog.text, pg_catalog.text) from public;
 grant execute on function monitoring.generic_plan(pg_catalog.text, pg_catalog.text) to cryo_monitor;
 

@@ -6,7 +6,7 @@
  * Fixture: tests.access_fixture() (acc_viewer_a and acc_editor_a in team A, acc_outsider in none).
  */
 begin;
-select plan(58);
+select plan(64);
 select tests.access_fixture();
 set local statement_timeout = '60s';
 
@@ -139,6 +139,15 @@ set local statement_timeout = '60s';
 /** --- The slow-statement record --- */
 select ok(monitoring.generic_plan('authenticated', 'select m.id from public.molecules m where m.name = $1 limit $2') -> 0 -> 'Plan' ? 'Node Type',
   'a normalized statement text gets its generic plan as its role');
+select is(left(tests.error_of($$select monitoring.generic_plan('anon', 'select 1; select pg_catalog.pg_terminate_backend(0)')$$), 5), '22023',
+  'a recorded text holding two statements is refused before anything runs');
+select is(left(tests.error_of(format('select monitoring.generic_plan(%L, %L)', 'anon', E'select 1 -- it''s\n; select 2')), 5), '22023',
+  'also when a comment hides a quote');
+select is(left(tests.error_of($$select monitoring.generic_plan('anon', 'select $q$;$q$')$$), 5), '22023', 'dollar quotes are refused');
+select is(left(tests.error_of($$select monitoring.generic_plan('postgres', 'select 1')$$), 5), '22023', 'generic plans are made for API roles only');
+select is(left(tests.error_of($$select monitoring.generic_plan('anon', 'select count(*) from audit.events')$$), 5), '42501',
+  'the text is parsed as its role: anon cannot name the audit schema');
+select is((select count(*)::int from pg_prepared_statements where name like 'cryo\_monitor\_%'), 0, 'no prepared statement is left behind');
 select is(monitoring.capture_slow_statements(0, 3), 3, 'a capture records the slowest statements over the threshold');
 select is((select count(*)::int from monitoring.slow_statements where plan is null and plan_error is null), 0,
   'each with its plan, or the reason it has none');
