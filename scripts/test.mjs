@@ -87,7 +87,7 @@ const suites = {
   },
   // plpgsql_check over every schema of ours (`db lint` creates plpgsql_check itself, in a rolled-back transaction).
   async lint() {
-    const schemas = ["public", "private", "audit", "api"].filter((s) =>
+    const schemas = ["public", "private", "audit", "api", "monitoring"].filter((s) =>
       psql(c, `select 1 from pg_namespace where nspname = '${s}'`, { extra: ["-At"] }).stdout.trim() === "1"
     );
     return oneCheck(

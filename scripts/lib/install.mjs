@@ -11,11 +11,14 @@ import { isRoot, log, must, run, StackError } from "./proc.mjs";
  *   sqlfluff: the SQL lint of the `format` suite (scripts/sql-lint.mjs). Not pgformatter: its pg_format rewrites
  *   the SQL inside dollar quotes (`%L` becomes `% L`, changing what a pgTAP case runs) and re-lays out every
  *   statement, which would undo the one-assertion-a-line shape of the spec files.
+ *   postgresql-15-hypopg: hypothetical indexes for query monitoring (hosted projects have hypopg). It depends on
+ *   `postgresql-15` unversioned, so apt installs it alone and leaves the server as it is (checked with 15.18).
  */
 export const APT_PACKAGES = [
   "postgresql-15-pgtap",
   "postgresql-15-cron",
   "postgresql-15-plpgsql-check",
+  "postgresql-15-hypopg",
   "pgbouncer",
   "libtap-parser-sourcehandler-pgtap-perl",
   "sqlfluff",

@@ -27,6 +27,22 @@ import { ALLOWED_ROLES, type ApiRole, resetText, settingsText } from "./session.
 import { abortable, answerTimer, Slots } from "./slots.ts";
 import { classify, interactive, type Pending, pipeline, reserveConn, type TxOptions } from "./transaction.ts";
 
+/**
+ * A statement's text as the slow-transaction log shows it: whitespace collapsed, at most 300 characters (then
+ * "…"). monitoring.find_statements(<this text>) finds its pg_stat_statements entry (docs/monitoring.md).
+ */
+export function logText(text: string): string {
+  const t = text.replace(/\s+/g, " ").trim();
+  return t.length > 300 ? `${t.slice(0, 300)}…` : t;
+}
+
+/** The text of a built postgres.js query with $n in its placeholders' places (bind-parameter path). */
+// deno-lint-ignore no-explicit-any
+function statementText(q: any): string {
+  const strings: readonly string[] = Array.isArray(q?.strings) ? q.strings : [];
+  return strings.reduce((a, s, i) => (i === 0 ? s : `${a}$${i}${s}`), "");
+}
+
 export type Claims = { role?: string; sub?: string; [k: string]: unknown };
 type Row = Record<string, unknown>;
 type Work =
@@ -192,6 +208,9 @@ export class Database {
     let transacting = false;
     const tStart = performance.now();
     let outcome = "ok";
+    // The statements' texts for the slow-transaction log line (values never are in them: see render.ts); made
+    // only when the line is written, so a fast transaction pays nothing for them.
+    let texts: () => string[] = () => [];
     const acquired = () => metrics.acquire.observe((performance.now() - t0) / 1000);
     try {
       if (!this.verified) await this.verifyOnce(signal);
@@ -233,6 +252,9 @@ export class Database {
           for (const q of statements) this.renderer.refuseNul(q);
         }
         settings = settingsText(claims, values, this.extra(role, opts));
+        const sentList = rendered?.list;
+        const sentStatements = statements;
+        texts = () => sentList ? sentList.map((r) => r.text) : sentStatements.map(statementText);
       } catch (e) {
         // Nothing was sent: hand the connection back. Our refusals (NUL) are 400s; anything else came from the
         // caller's own `build` and is rethrown as it is.
@@ -260,7 +282,13 @@ export class Database {
       metrics.query.observe({ outcome }, s);
       if (cfg.CRYO_DB_SLOW_QUERY_MS && s * 1000 >= cfg.CRYO_DB_SLOW_QUERY_MS) {
         metrics.slow.inc();
-        logThrottled("slow", 1000, "warn", "slow transaction", { ms: Math.round(s * 1000), role, outcome });
+        logThrottled("slow", 1000, "warn", "slow transaction", {
+          ms: Math.round(s * 1000),
+          role,
+          outcome,
+          request_id: opts.requestId ?? null,
+          statements: texts().map(logText),
+        });
       }
     }
   }
