@@ -16,7 +16,7 @@
  *   monitoring.find_statements(text)  the statistics of a statement the functions logged as slow
  * auto_explain is preloaded on hosted projects (postgres may set auto_explain.log_min_duration), but it
  * writes plans to the server log, which SQL cannot read: the record here samples pg_stat_statements instead.
- * docs/monitoring.md describes the whole; supabase/tests/database/40-query-monitoring.sql proves it.
+ * docs/monitoring.md describes the whole; supabase/tests/database/60-query-monitoring.sql proves it.
  */
 
 create extension if not exists pg_stat_statements with schema extensions;
