@@ -103,8 +103,11 @@ select ok(not jsonb_path_exists(plan, '$.** ? (@."Node Type" == "Sort")'),
   format('the %s page needs no sort: the index gives its order', name)) from plans where name like 'records%' order by name;
 select ok(not jsonb_path_exists(plan, '$.** ? (@."Node Type" == "Seq Scan" && @."Relation Name" == "toxicity_records")'),
   format('the %s page never seq-scans toxicity_records', name)) from plans where name like 'records%' order by name;
-select ok(jsonb_path_exists(plan, '$.** ? (@."Parent Relationship" == "InitPlan" && @."Actual Loops" == 1)'),
-  'the records page evaluates the access helper in an InitPlan run once') from plans where name = 'records';
+-- At most once: an InitPlan runs lazily, so on a page whose rows are all public (the OR's first arm) it
+-- does not run at all.
+select ok(jsonb_path_exists(plan, '$.** ? (@."Parent Relationship" == "InitPlan" && @."Actual Loops" <= 1)')
+          and not jsonb_path_exists(plan, '$.** ? (@."Parent Relationship" == "InitPlan" && @."Actual Loops" > 1)'),
+  'the records page evaluates the access helper in an InitPlan, at most once') from plans where name = 'records';
 
 select * from finish();
 rollback;
