@@ -293,12 +293,24 @@ declare
   n_imported integer;
   n_units integer;
 begin
-  select j.* into job from public.toxicity_import_jobs as j where j.id = p_job_id and j.team_id = team for update;
+  -- The job is read without a lock: batches of one job run in parallel; its counts are updated at the end
+  -- (a short row lock), and only while it is still open.
+  select j.* into job from public.toxicity_import_jobs as j where j.id = p_job_id and j.team_id = team;
   if not found then
     raise exception 'no such import job' using errcode = 'TXJ04';
   end if;
-  select b.* into prior from private.toxicity_import_batches as b where b.job_id = job.id and b.batch_no = p_batch_no;
-  if found then
+  if p_batch_no is null or p_batch_no < 0 or p_digest is null or p_digest !~ '^[0-9a-f]{64}$'
+     or p_not_a_record is null or p_not_a_record < 0
+     or pg_catalog.jsonb_typeof(p_records) is distinct from 'array' or pg_catalog.jsonb_typeof(p_rejected) is distinct from 'array' then
+    raise exception 'a batch needs batch_no >= 0, a sha256 digest, not_a_record >= 0 and arrays of records and rejections'
+      using errcode = 'TXI22';
+  end if;
+  -- Claim the batch number first: a concurrent copy of the same batch waits here, then finds it taken.
+  insert into private.toxicity_import_batches (job_id, batch_no, digest, units, imported, duplicate, rejected, not_a_record)
+  values (job.id, p_batch_no, p_digest, 0, 0, 0, 0, 0)
+  on conflict (job_id, batch_no) do nothing;
+  if not found then
+    select b.* into prior from private.toxicity_import_batches as b where b.job_id = job.id and b.batch_no = p_batch_no;
     if prior.digest <> p_digest then
       raise exception 'batch % was received with other content', p_batch_no using errcode = 'TXB09';
     end if;
@@ -309,18 +321,14 @@ begin
   if job.status <> 'open' then
     raise exception 'the import job is %', job.status using errcode = 'TXJ09';
   end if;
-  if p_batch_no is null or p_batch_no < 0 or p_digest is null or p_digest !~ '^[0-9a-f]{64}$'
-     or p_not_a_record is null or p_not_a_record < 0
-     or pg_catalog.jsonb_typeof(p_records) is distinct from 'array' or pg_catalog.jsonb_typeof(p_rejected) is distinct from 'array' then
-    raise exception 'a batch needs batch_no >= 0, a sha256 digest, not_a_record >= 0 and arrays of records and rejections'
-      using errcode = 'TXI22';
-  end if;
   select s.* into src from public.toxicity_sources as s where s.id = job.source_id;
   rec_vis := job.target_visibility;
   rec_team := case when rec_vis = 'public' then null else job.team_id end;
 
   -- Staging: the batch as rows, in this transaction only (dropped at commit).
-  drop table if exists pg_temp.toxicity_stage;
+  if pg_catalog.to_regclass('pg_temp.toxicity_stage') is not null then
+    drop table pg_temp.toxicity_stage;
+  end if;
   create temp table toxicity_stage on commit drop as
   select r.*, null::uuid as molecule_id, null::text as molecule_match, null::uuid as ai_molecule_id,
     null::uuid as assay_id, null::uuid as endpoint_id, null::text as err_code, null::text as err_field, null::text as err_reason
@@ -333,6 +341,8 @@ begin
     qualifier text, value double precision, unit text, conversion text,
     species text, route text, duration text, sex text, citation text, url text);
   get diagnostics n_records = row_count;
+  -- Statistics for the planner (a temp table has none): without them the joins below re-run per row.
+  analyze pg_temp.toxicity_stage;
   if exists (select from pg_temp.toxicity_stage as t
              where t.record_key is null or t.source_row is null or t.kind is null
                 or t.kind not in ('structure', 'chemical', 'formulation')
@@ -374,12 +384,14 @@ begin
   where t.kind = 'structure' and t.err_code is null and t.inchikey = m.inchikey;
   -- Skeleton: the first block names exactly one molecule (stereo or isotopes unresolved): linked, flagged.
   update pg_temp.toxicity_stage as t set molecule_id = k.id, molecule_match = 'skeleton'
-  from (select sk.skel, pg_catalog.min(m.id::text)::uuid as id
+  from (select sk.skel, pg_catalog.min(c.id::text)::uuid as id
         from (select distinct pg_catalog.left(s.inchikey, 14) as skel from pg_temp.toxicity_stage as s
               where s.kind = 'structure' and s.molecule_id is null and s.err_code is null) as sk
-        join public.molecules as m
-          on m.inchikey >= sk.skel || '-' and m.inchikey < sk.skel || '.'
-         and (m.visibility = 'public' or (rec_vis = 'team' and m.team_id = job.team_id))
+        -- An index range per skeleton (C collation: '-' < '.'); two rows are enough to see ambiguity.
+        cross join lateral (select m.id from public.molecules as m
+                            where m.inchikey >= sk.skel || '-' and m.inchikey < sk.skel || '.'
+                              and (m.visibility = 'public' or (rec_vis = 'team' and m.team_id = job.team_id))
+                            limit 2) as c
         group by sk.skel having pg_catalog.count(*) = 1) as k
   where t.kind = 'structure' and t.molecule_id is null and t.err_code is null and pg_catalog.left(t.inchikey, 14) = k.skel;
   -- New structures become molecules with the computed identifiers and their source, stored as what they
@@ -482,9 +494,9 @@ begin
   select pg_catalog.count(*) into n_imported from ins;
 
   n_units := n_records + n_client_rejected + p_not_a_record;
-  insert into private.toxicity_import_batches (job_id, batch_no, digest, units, imported, duplicate, rejected, not_a_record)
-  values (job.id, p_batch_no, p_digest, n_units, n_imported, n_records - (n_rejected - n_client_rejected) - n_imported,
-    n_rejected, p_not_a_record);
+  update private.toxicity_import_batches as b set units = n_units, imported = n_imported,
+    duplicate = n_records - (n_rejected - n_client_rejected) - n_imported, rejected = n_rejected, not_a_record = p_not_a_record
+  where b.job_id = job.id and b.batch_no = p_batch_no;
   update public.toxicity_import_jobs as j set
     batches_received = j.batches_received + 1,
     units_seen = j.units_seen + n_units,
@@ -492,8 +504,11 @@ begin
     duplicate = j.duplicate + (n_records - (n_rejected - n_client_rejected) - n_imported),
     rejected = j.rejected + n_rejected,
     not_a_record = j.not_a_record + p_not_a_record
-  where j.id = job.id
+  where j.id = job.id and j.status = 'open'
   returning j.* into job;
+  if not found then -- committed (or stopped) while this batch ran: undo it all
+    raise exception 'the import job is no longer open' using errcode = 'TXJ09';
+  end if;
   return pg_catalog.jsonb_build_object('batch_no', p_batch_no, 'replayed', false, 'units', n_units,
     'imported', n_imported, 'duplicate', n_records - (n_rejected - n_client_rejected) - n_imported,
     'rejected', n_rejected, 'not_a_record', p_not_a_record, 'job', private.toxicity_import_job_json(job));
