@@ -169,7 +169,7 @@ insert into ti select 'chem', tests.ti_call(tests.ti_claims('B'), format(
   $$select private.toxicity_import_batch(%L, 1, repeat('c', 64), 0, %L, '[]')$$,
   (select v -> 'job' ->> 'id' from ti where k = 'bstart'),
   jsonb_build_array(
-    tests.ti_record('6', 'IMPORTTESTAAAA-UHFFFAOYSA-N', null, 1, 9) || '{"kind": "chemical", "cas": "9999-99-5", "name": "no such chemical", "inchikey": null, "smiles": null}',
+    tests.ti_record('6', 'IMPORTTESTAAAA-UHFFFAOYSA-N', null, 1, 9) || '{"kind": "chemical", "cas": "1234567-89-5", "name": "no such chemical", "inchikey": null, "smiles": null}',
     tests.ti_record('7', 'IMPORTTESTAAAA-UHFFFAOYSA-N', null, 1, 10) || jsonb_build_object('kind', 'chemical', 'cas', null, 'inchikey', null, 'smiles', null,
       'name', upper((select name from public.molecules where id = tests.fid('molecules', 'P')))))));
 select is((select (v ->> 'imported')::int || '/' || (v ->> 'rejected')::int from ti where k = 'chem'), '1/1',
