@@ -267,7 +267,7 @@ grant execute on function private.toxicity_import_start(text, text, text, text, 
  * assay, endpoint name, value type, raw and normalized value, context, citation, url). p_rejected: units the
  * function already rejected ([{row, field, code, reason}]). p_not_a_record: empty matrix cells in the batch.
  * Molecules: structures by exact InChIKey, else by skeleton (first block; linked, flagged 'skeleton'; only
- * when one molecule has it), else a new molecule (public for a public import, the team's otherwise);
+ * for a structure stated without stereo, and when one molecule has it), else a new molecule (public for a public import, the team's otherwise);
  * chemicals by CAS, then DTXSID, then name/synonym (case-insensitive), the first identifier that matches
  * deciding, several molecules at that level being AMBIGUOUS_IDENTIFIER, none UNRESOLVED_IDENTIFIER;
  * formulations are never a molecule (their active ingredient is linked for navigation when it resolves).
@@ -382,11 +382,14 @@ begin
           and (m.visibility = 'public' or (rec_vis = 'team' and m.team_id = job.team_id))
         order by m.inchikey, (m.visibility = 'public') desc, m.id) as m
   where t.kind = 'structure' and t.err_code is null and t.inchikey = m.inchikey;
-  -- Skeleton: the first block names exactly one molecule (stereo or isotopes unresolved): linked, flagged.
+  -- Skeleton: a structure stated without stereo or isotopes (second block UHFFFAOYSA, e.g. LD50_Zhu's sucrose)
+  -- whose first block names exactly one molecule is linked to it, flagged. A structure with its own stereo
+  -- is never merged into another stereoisomer.
   update pg_temp.toxicity_stage as t set molecule_id = k.id, molecule_match = 'skeleton'
   from (select sk.skel, pg_catalog.min(c.id::text)::uuid as id
         from (select distinct pg_catalog.left(s.inchikey, 14) as skel from pg_temp.toxicity_stage as s
-              where s.kind = 'structure' and s.molecule_id is null and s.err_code is null) as sk
+              where s.kind = 'structure' and s.molecule_id is null and s.err_code is null
+                and pg_catalog.split_part(s.inchikey, '-', 2) = 'UHFFFAOYSA') as sk
         -- An index range per skeleton (C collation: '-' < '.'); two rows are enough to see ambiguity.
         cross join lateral (select m.id from public.molecules as m
                             where m.inchikey >= sk.skel || '-' and m.inchikey < sk.skel || '.'
