@@ -33,6 +33,11 @@
  * registered table); docs/toxicity-import.md has its measured cost per batch.
  */
 
+/** --- Indexes the set-based resolution of a batch needs (molecules by CAS, name, synonym) --- */
+create index if not exists molecules_cas_idx on public.molecules (cas) where cas is not null;
+create index if not exists molecules_lower_name_idx on public.molecules (pg_catalog.lower(name));
+create index if not exists molecules_synonyms_idx on public.molecules using gin (synonyms);
+
 /** --- Project-level lists --- */
 
 /** Teams whose imports may write public (reference) records. Managed by the project owner only. */
@@ -418,7 +423,8 @@ begin
         order by m.inchikey, (m.visibility = 'public') desc, m.id) as m
   where t.kind = 'structure' and t.molecule_id is null and t.err_code is null and t.inchikey = m.inchikey;
 
-  -- Chemicals and formulations' active ingredients: CAS, then DTXSID, then name/synonym.
+  -- Chemicals and formulations' active ingredients: CAS, then DTXSID, then name (case-insensitive) or an
+  -- exact synonym. Each branch is an index lookup per distinct identifier set.
   with wanted as (
     select distinct
       case when t.kind = 'chemical' then t.cas else t.ai_cas end as cas,
@@ -426,30 +432,37 @@ begin
       case when t.kind = 'chemical' then t.name else t.ai_name end as name
     from pg_temp.toxicity_stage as t where t.kind in ('chemical', 'formulation') and t.err_code is null
   ),
-  readable as (
-    select m.* from public.molecules as m
-    where m.visibility = 'public' or (rec_vis = 'team' and m.team_id = job.team_id)
-  ),
   hits as (
-    select w.cas, w.dtxsid, w.name, 1 as lvl, m.id from wanted as w join readable as m on m.cas = w.cas
+    select w.cas, w.dtxsid, w.name, 1 as lvl, m.id from wanted as w
+    join public.molecules as m on m.cas = w.cas
+    where m.visibility = 'public' or (rec_vis = 'team' and m.team_id = job.team_id)
     union
     select w.cas, w.dtxsid, w.name, 1, m.id from wanted as w
     join public.molecule_identifiers as i on i.kind = 'cas' and i.value = w.cas
-    join readable as m on m.id = i.molecule_id
+    join public.molecules as m on m.id = i.molecule_id
+    where m.visibility = 'public' or (rec_vis = 'team' and m.team_id = job.team_id)
     union
     select w.cas, w.dtxsid, w.name, 2, m.id from wanted as w
     join public.molecule_identifiers as i on i.kind = 'dtxsid' and i.value = w.dtxsid
-    join readable as m on m.id = i.molecule_id
+    join public.molecules as m on m.id = i.molecule_id
+    where m.visibility = 'public' or (rec_vis = 'team' and m.team_id = job.team_id)
     union
     select w.cas, w.dtxsid, w.name, 3, m.id from wanted as w
-    join readable as m on pg_catalog.lower(m.name) = pg_catalog.lower(w.name)
-      or pg_catalog.lower(w.name) = any (select pg_catalog.lower(x) from pg_catalog.unnest(m.synonyms) as x)
+    join public.molecules as m on pg_catalog.lower(m.name) = pg_catalog.lower(w.name)
+    where m.visibility = 'public' or (rec_vis = 'team' and m.team_id = job.team_id)
+    union
+    select w.cas, w.dtxsid, w.name, 3, s.id from wanted as w
+    cross join lateral (select m.id from public.molecules as m
+                        where m.synonyms @> array[w.name]
+                          and (m.visibility = 'public' or (rec_vis = 'team' and m.team_id = job.team_id))) as s
+    where w.name is not null
+  ),
+  ranked as (
+    select h.*, pg_catalog.min(h.lvl) over (partition by h.cas, h.dtxsid, h.name) as best from hits as h
   ),
   decided as (
     select h.cas, h.dtxsid, h.name, pg_catalog.min(h.id::text)::uuid as id, pg_catalog.count(distinct h.id) as n
-    from hits as h
-    where h.lvl = (select pg_catalog.min(h2.lvl) from hits as h2
-                   where h2.cas is not distinct from h.cas and h2.dtxsid is not distinct from h.dtxsid and h2.name is not distinct from h.name)
+    from ranked as h where h.lvl = h.best
     group by h.cas, h.dtxsid, h.name
   )
   update pg_temp.toxicity_stage as t set
