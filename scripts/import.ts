@@ -281,62 +281,92 @@ try {
   if (!quiet) bar.start(size, 0, { rows: 0, rate: 0, status });
 
   const ctx = await rdkitContext();
-  let batchNo = 0;
-  let records: ToxicityRecord[] = [];
-  let rejected: { row: number; field: string; reason: string }[] = [];
-  let notARecord = 0;
-  let smiles = new Set<string>();
   let sent = 0;
   let skipped = 0;
-  const inFlight = new Set<Promise<void>>();
-  const flush = async () => {
-    const no = batchNo++;
-    const body = { batch_no: no, not_a_record: notARecord, records, rejected };
-    records = [];
-    rejected = [];
-    notARecord = 0;
-    smiles = new Set();
-    if (received.has(no)) {
-      skipped++;
-      return;
-    }
-    // Two batches in flight: the next is read and validated while the server writes this one.
-    while (inFlight.size >= 2) await Promise.race(inFlight);
-    const p = api("POST", `/imports/${job.id}/batches`, body).then(() => {
-      sent++;
-      inFlight.delete(p);
-    });
-    inFlight.add(p);
-    p.catch(() => {}); // awaited below
-  };
   let rows = 0;
   class SliceEnd extends Error {}
-  try {
-    for await (
-      const o of readOutcomes(await fileStream(), format, ctx, {
-        onRow: (n) => {
-          if (n > maxRows) throw new SliceEnd();
-          rows = n;
-          if (n % 500 === 0) progress(n);
-        },
-      })
-    ) {
-      if (o.kind === "record") {
-        records.push(o.record);
-        if (o.record.substance.kind === "structure") smiles.add(o.record.substance.smiles);
-      } else if (o.kind === "rejected") rejected.push({ row: o.row, field: o.field, reason: o.reason });
-      else notARecord++;
-      // A batch closes at --batch records (empty cells cost nothing and ride along) or MAX_STRUCTURES distinct SMILES (the function recomputes each).
-      if (records.length + rejected.length >= batchUnits || smiles.size >= MAX_STRUCTURES) await flush();
+
+  /** One pass over the file: every batch not in `received` is sent. Returns the number of batches. */
+  const pass = async (received: Set<number>): Promise<number> => {
+    let batchNo = 0;
+    let records: ToxicityRecord[] = [];
+    let rejected: { row: number; field: string; reason: string }[] = [];
+    let notARecord = 0;
+    let smiles = new Set<string>();
+    const inFlight = new Set<Promise<void>>();
+    const flush = async () => {
+      const no = batchNo++;
+      const body = { batch_no: no, not_a_record: notARecord, records, rejected };
+      records = [];
+      rejected = [];
+      notARecord = 0;
+      smiles = new Set();
+      if (received.has(no)) {
+        skipped++;
+        return;
+      }
+      // Two batches in flight: the next is read and validated while the server writes this one.
+      while (inFlight.size >= 2) await Promise.race(inFlight);
+      const p = api("POST", `/imports/${job.id}/batches`, body).then(() => {
+        sent++;
+        inFlight.delete(p);
+      });
+      inFlight.add(p);
+      p.catch(() => {}); // awaited below
+    };
+    bytesRead = 0;
+    try {
+      for await (
+        const o of readOutcomes(await fileStream(), format!, ctx, {
+          onRow: (n) => {
+            if (n > maxRows) throw new SliceEnd();
+            rows = n;
+            if (n % 500 === 0) progress(n);
+          },
+        })
+      ) {
+        if (o.kind === "record") {
+          records.push(o.record);
+          if (o.record.substance.kind === "structure") smiles.add(o.record.substance.smiles);
+        } else if (o.kind === "rejected") rejected.push({ row: o.row, field: o.field, reason: o.reason });
+        else notARecord++;
+        // A batch closes at --batch records (empty cells cost nothing and ride along) or MAX_STRUCTURES
+        // distinct SMILES (the function recomputes each).
+        if (records.length + rejected.length >= batchUnits || smiles.size >= MAX_STRUCTURES) await flush();
+      }
+    } catch (e) {
+      if (!(e instanceof SliceEnd)) throw e;
     }
-  } catch (e) {
-    if (!(e instanceof SliceEnd)) throw e;
+    if (records.length || rejected.length || notARecord) await flush();
+    await Promise.all(inFlight);
+    return batchNo;
+  };
+
+  // Commit names how many batches were made; the job must hold all of them. A batch the server acknowledged
+  // but lost (a crash before the commit was durable) is then sent again: up to 3 more passes.
+  let total = await pass(new Set<number>(job.received_batches));
+  let committed;
+  for (let round = 0;; round++) {
+    status = "committing";
+    progress(rows);
+    try {
+      committed = await api("POST", `/imports/${job.id}/commit`, { batches: total });
+      break;
+    } catch (e) {
+      if (
+        !(e instanceof Refused && (e.body as { error?: { code?: string } })?.error?.code === "MISSING_BATCHES") ||
+        round >= 3
+      ) throw e;
+      const again = await api("POST", "/imports", {
+        format,
+        file_name: path.split("/").pop()!.slice(0, 255),
+        file_sha256: sha,
+        target_visibility: values.visibility,
+      });
+      status = "resending missing batches";
+      total = await pass(new Set<number>(again.body.job.received_batches));
+    }
   }
-  if (records.length || rejected.length || notARecord) await flush();
-  await Promise.all(inFlight);
-  status = "committing";
-  progress(rows);
-  const committed = await api("POST", `/imports/${job.id}/commit`);
   const seconds = (performance.now() - t0) / 1000;
   if (!quiet) {
     bar.update(size, { rows, status: "committed" });
@@ -354,7 +384,7 @@ try {
       units: j.units_seen,
       buckets: { imported: j.imported, duplicate: j.duplicate, rejected: j.rejected, not_a_record: j.not_a_record },
       conflict_groups: j.conflict_groups,
-      batches: { total: batchNo, sent, skipped_already_received: skipped },
+      batches: { total, sent, skipped_already_received: skipped },
       retries,
       summary_refreshed: committed.body.summary_refreshed,
       seconds: Number(seconds.toFixed(3)),

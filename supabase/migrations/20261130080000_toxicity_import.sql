@@ -27,6 +27,7 @@
  *   TXJ04 the job does not exist or is another team's (404: nothing revealed)   TXJ09 the job is not open (409)
  *   TXB09 the batch number was received with different content (409)           TXC03 not a curator team (403)
  *   TXS22 unknown source (400)                                                  TXI22 an inconsistent batch (400)
+ *   TXM09 a commit expecting batches the job does not hold (409)
  *   42501 not a service client with toxicity:import (403)
  *
  * Audit: the per-row audit trigger of toxicity_records stays (one event per inserted record, as on every
@@ -536,13 +537,15 @@ revoke execute on function private.toxicity_import_batch(uuid, integer, text, in
 grant execute on function private.toxicity_import_batch(uuid, integer, text, integer, jsonb, jsonb) to cryo_service;
 
 /**
- * private.toxicity_import_commit(p_job_id uuid) returns jsonb (the job)
- * Commits an open job of the caller's team: counts its conflict groups (records of the job with the same
+ * private.toxicity_import_commit(p_job_id uuid, p_expected_batches integer default null) returns jsonb (the job)
+ * Commits an open job of the caller's team. With p_expected_batches, only if the job holds exactly the batches
+ * 0 … p_expected_batches - 1 (TXM09 otherwise: a client resends what is missing; a commit acknowledged by a
+ * server that then crashed without making it durable cannot silently lose a batch). Counts its conflict groups (records of the job with the same
  * substance and context and different raw values), sets status committed and moves the data version on.
  * Committing a committed job returns it unchanged. The summary view is refreshed by the caller right after
  * (private.toxicity_refresh_summary(), its own transaction) and by pg_cron.
  */
-create or replace function private.toxicity_import_commit(p_job_id uuid)
+create or replace function private.toxicity_import_commit(p_job_id uuid, p_expected_batches integer default null)
 returns jsonb
 language plpgsql
 security definer
@@ -562,6 +565,11 @@ begin
   if job.status <> 'open' then
     raise exception 'the import job is %', job.status using errcode = 'TXJ09';
   end if;
+  if p_expected_batches is not null and (
+       select pg_catalog.count(*) <> p_expected_batches or coalesce(pg_catalog.max(b.batch_no), -1) <> p_expected_batches - 1
+       from private.toxicity_import_batches as b where b.job_id = job.id) then
+    raise exception 'the job does not hold batches 0 to %', p_expected_batches - 1 using errcode = 'TXM09';
+  end if;
   update public.toxicity_import_jobs as j set status = 'committed', committed_at = pg_catalog.now(),
     conflict_groups = (
       select pg_catalog.count(*) from (
@@ -576,10 +584,10 @@ begin
   return private.toxicity_import_job_json(job);
 end
 $$;
-comment on function private.toxicity_import_commit(uuid) is
+comment on function private.toxicity_import_commit(uuid, integer) is
   'Commits an open toxicity import job of the caller''s team (conflict groups counted, data version +1); idempotent.';
-revoke execute on function private.toxicity_import_commit(uuid) from public, anon, authenticated;
-grant execute on function private.toxicity_import_commit(uuid) to cryo_service;
+revoke execute on function private.toxicity_import_commit(uuid, integer) from public, anon, authenticated;
+grant execute on function private.toxicity_import_commit(uuid, integer) to cryo_service;
 
 /**
  * private.toxicity_refresh_summary() returns numeric (milliseconds)

@@ -91,6 +91,12 @@ export function importError(e: unknown): unknown {
       return new ApiError(404, "JOB_NOT_FOUND", "no such import job");
     case "TXJ09":
       return new ApiError(409, "JOB_NOT_OPEN", "the import job is not open (committed, failed or aborted)");
+    case "TXM09":
+      return new ApiError(
+        409,
+        "MISSING_BATCHES",
+        "the job does not hold every batch the commit expects: resend the missing ones",
+      );
     case "TXB09":
       return new ApiError(409, "BATCH_MISMATCH", "this batch number was received with other content");
     case "TXC03":

@@ -86,6 +86,9 @@ export const DirectQuery = z.strictObject({
   file_name: z.string().min(1).max(255).optional(),
 });
 
+/** The commit's body (optional): how many batches (0 … n-1) the client sent; the job must hold exactly those. */
+export const CommitBody = z.strictObject({ batches: z.number().int().min(0).max(10_000_000).optional() });
+
 export const StatusQuery = z.strictObject({
   errors: z.coerce.number().int().min(0).max(1000).default(LIMITS.errorsListed),
 });
@@ -370,7 +373,7 @@ export function importRoutes({ database }: ImportDeps): Hono {
               where job_id = ${job.id}::uuid order by source_row, field limit ${LIMITS.errorsListed}`;
             throw new ApiError(422, "ROWS_REJECTED", `${b.r.rejected} unit(s) rejected; nothing was written`, errs);
           }
-          const [cm] = await tx`select private.toxicity_import_commit(${job.id}::uuid) as r`;
+          const [cm] = await tx`select private.toxicity_import_commit(${job.id}::uuid, 1) as r`;
           return cm.r;
         }, { requestId: requestIdOf(c) });
       } catch (e) {
@@ -422,9 +425,11 @@ export function importRoutes({ database }: ImportDeps): Hono {
     const p = principalOf(c);
     requireScope(p, "toxicity:import");
     const id = jobId(c.req.param("id"));
+    const bytes = await bodyBytes(c.req.raw, LIMITS.startBytes);
+    const body = check(CommitBody, bytes.length ? parseJson(bytes) : {}, "json");
     const [row] = await call<{ r: unknown }[]>(
       p.claims,
-      (tx) => tx`select private.toxicity_import_commit(${id}::uuid) as r`,
+      (tx) => tx`select private.toxicity_import_commit(${id}::uuid, ${body.batches ?? null}::int) as r`,
       requestIdOf(c),
     );
     const refreshed = await refresh(p.claims, requestIdOf(c));
@@ -527,11 +532,14 @@ export const IMPORT_ROUTE_DOCS: RouteDoc[] = [
     method: "post",
     path: "/imports/{id}/commit",
     summary: "Commit an import job",
+    description:
+      "With {batches: n}, only if the job holds exactly the batches 0 … n-1 (409 MISSING_BATCHES otherwise).",
     scopes: ["toxicity:import"],
     params: JobParams,
+    body: { "application/json": CommitBody },
     responses: {
       200: { description: "The committed job", content: { "application/json": CommitResponse } },
-      ...errors([403, "No toxicity:import scope"], [404, "No such job"], [409, "Job not open"]),
+      ...errors([403, "No toxicity:import scope"], [404, "No such job"], [409, "Job not open, or batches missing"]),
     },
   },
   {

@@ -8,7 +8,7 @@
  * Fixture: tests.access_fixture() (teams A and B).
  */
 begin;
-select plan(39);
+select plan(40);
 select tests.access_fixture();
 
 /**
@@ -179,8 +179,11 @@ select is((select code || ' ' || field from public.toxicity_import_errors
   'UNRESOLVED_IDENTIFIER substance.identifiers', 'with its reason');
 
 /** --- Commit --- */
+select matches(tests.error_as('cryo_service', tests.ti_claims('A'), format(
+  $$select private.toxicity_import_commit(%L, 2)$$, (select v ->> 0 from ti where k = 'job'))),
+  '^TXM09', 'a commit expecting batches 0 and 1 is refused while the job holds batch 0 only (a lost batch is resent, never skipped)');
 insert into ti select 'version0', to_jsonb(private.toxicity_data_version());
-insert into ti select 'commit', tests.ti_call(tests.ti_claims('A'), format($$select private.toxicity_import_commit(%L)$$,
+insert into ti select 'commit', tests.ti_call(tests.ti_claims('A'), format($$select private.toxicity_import_commit(%L, 1)$$,
   (select v ->> 0 from ti where k = 'job')));
 select is((select v ->> 'status' from ti where k = 'commit'), 'committed', 'the job is committed');
 select is(private.toxicity_data_version(), (select (v #>> '{}')::bigint + 1 from ti where k = 'version0'), 'the data version moved on by one');
