@@ -244,6 +244,12 @@ for (const f of REAL) {
           join public.toxicity_sources s on s.id = r.source_id where s.name = ${f.source} and r.team_id is null`;
         assert.equal(total, f.buckets.imported, "no record was added by the re-import");
       } finally {
+        // Leave the stack as seeded (tests/unit/seed-load.test.mjs counts its public molecules): the records
+        // of this source, then the molecules the import created that nothing else uses.
+        await sql`delete from public.toxicity_records r using public.toxicity_sources s
+          where s.id = r.source_id and s.name = ${f.source} and r.team_id is null`;
+        await sql`delete from public.molecules m where m.source = ${f.source} and m.visibility = 'public'
+          and not exists (select from public.toxicity_records r where r.molecule_id = m.id or r.active_ingredient_molecule_id = m.id)`;
         await sql.end();
       }
     },

@@ -331,7 +331,15 @@ begin
   rec_vis := job.target_visibility;
   rec_team := case when rec_vis = 'public' then null else job.team_id end;
 
-  -- Staging: the batch as rows, in this transaction only (dropped at commit).
+  -- Staging: the batch as rows, in this transaction only (dropped at commit). The PRAGMA string declares the
+  -- temp table's shape to plpgsql_check (supabase db lint); at run time it is a constant, nothing more.
+  perform 'PRAGMA:TABLE: toxicity_stage (record_key text, source text, source_row integer, source_record_id text, kind text, '
+    'smiles text, inchi text, inchikey text, molecular_weight numeric, components integer, name text, cas text, dtxsid text, '
+    'formulation_id text, formulation_name text, percent_active_ingredient text, ai_name text, ai_cas text, ai_dtxsid text, '
+    'assay text, endpoint text, value_type text, raw_qualifier text, raw_value text, raw_unit text, qualifier text, '
+    'value double precision, unit text, conversion text, species text, route text, duration text, sex text, citation text, '
+    'url text, molecule_id uuid, molecule_match text, ai_molecule_id uuid, assay_id uuid, endpoint_id uuid, err_code text, '
+    'err_field text, err_reason text)';
   if pg_catalog.to_regclass('pg_temp.toxicity_stage') is not null then
     drop table pg_temp.toxicity_stage;
   end if;
