@@ -1,5 +1,5 @@
 // The input formats and the one loop that reads a file through its reader into the reconciler.
-import { type CsvReader, type ReaderContext } from "./readers/common.ts";
+import { type CsvReader, type Outcome, type ReaderContext } from "./readers/common.ts";
 import { readCryoprotect } from "./readers/cryoprotect.ts";
 import { readLd50Zhu } from "./readers/ld50_zhu.ts";
 import { readNiehsIce } from "./readers/niehs_ice.ts";
@@ -49,6 +49,46 @@ export interface ImportSummary extends ReconcileSummary {
   rows: number;
   /** Distinct SMILES computed with RDKit (0 when the caller passed its own context). */
   structures: number;
+}
+
+/** A reader context computing each distinct SMILES once with RDKit (`computed()`: how many so far). */
+export async function rdkitContext(): Promise<ReaderContext & { computed: () => number }> {
+  const R = await rdkit();
+  const cache = new Map<string, Structure | StructureFailure>();
+  return {
+    structure: (smiles) => {
+      let s = cache.get(smiles);
+      if (!s) cache.set(smiles, s = computeStructure(R, smiles));
+      return s;
+    },
+    computed: () => cache.size,
+  };
+}
+
+/**
+ * Every unit of `bytes` (a file, gzip or not) read as `format`, in file order, not reconciled: the uploader
+ * sends all of them and the database decides duplicates by record key. `onRow` gets the data rows read so
+ * far. Throws as readAll does (HeaderError, TooLargeError, CSV errors).
+ */
+export function readOutcomes(
+  bytes: ReadableStream<Uint8Array>,
+  format: Format,
+  ctx: ReaderContext,
+  opts: { maxBytes?: number; onRow?: (rows: number) => void } = {},
+): AsyncGenerator<Outcome> {
+  let rows = 0;
+  const plain = decompressed(bytes, opts.maxBytes);
+  async function* counted<T>(it: AsyncIterable<T>): AsyncGenerator<T> {
+    let first = format !== "cryoprotect";
+    for await (const x of it) {
+      if (first) first = false;
+      else opts.onRow?.(++rows);
+      yield x;
+    }
+  }
+  return format === "cryoprotect"
+    ? readCryoprotect(counted(lines(plain)), ctx)
+    : CSV_READERS[format](counted(csvRecords(plain)), ctx);
 }
 
 /**

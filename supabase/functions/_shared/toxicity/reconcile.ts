@@ -56,11 +56,11 @@ export function substanceKey(r: ToxicityRecord): string {
   }
 }
 
-const contextKey = (r: ToxicityRecord) =>
+export const contextKey = (r: ToxicityRecord): string =>
   `${r.assay ?? ""}|${r.endpoint}|${r.value_type}|${r.species ?? ""}|${r.route ?? ""}|${r.sex ?? ""}|${
     r.duration ?? ""
   }`;
-const valueKey = (r: ToxicityRecord) => `${r.raw.qualifier ?? ""}|${r.raw.value}|${r.raw.unit ?? ""}`;
+export const valueKey = (r: ToxicityRecord): string => `${r.raw.qualifier ?? ""}|${r.raw.value}|${r.raw.unit ?? ""}`;
 
 /** Accumulates outcomes; `accept` says whether a record is to be imported (false: a duplicate). */
 export class Reconciler {

@@ -13,7 +13,10 @@ import {
   UnitMismatchError,
   UNITS,
   UnknownUnitError,
+  VALUE_TYPES,
 } from "./units.ts";
+import { QUALIFIERS } from "./record.ts";
+import { TOXICITY_QUALIFIERS, TOXICITY_VALUE_TYPES } from "../vocabulary.ts";
 
 const close = (a: number, b: number, rel = 1e-12) =>
   assert.ok(Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b)), `${a} ≈ ${b}`);
@@ -83,4 +86,10 @@ Deno.test("unknown units are refused by name; no default unit; a mismatched unit
   assert.throws(() => normalize("LD50", 1, "mmol/kg", 0), MolecularWeightError);
   assert.throws(() => normalize("AC50", 1, "mg/L", Number.NaN), MolecularWeightError);
   for (const u of UNITS) assert.equal(parseUnit(u), u, `${u} parses as itself`);
+});
+
+Deno.test("the value types and qualifiers are the database's: units.ts and record.ts equal the generated vocabulary", () => {
+  // vocabulary.ts is generated from the domains public.toxicity_value_type / public.toxicity_qualifier.
+  assert.deepEqual([...VALUE_TYPES].sort(), [...TOXICITY_VALUE_TYPES].sort());
+  assert.deepEqual([...QUALIFIERS].sort(), [...TOXICITY_QUALIFIERS].sort());
 });

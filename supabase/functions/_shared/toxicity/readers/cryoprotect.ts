@@ -26,55 +26,61 @@ export async function* readCryoprotect(lines: AsyncIterable<string>, ctx: Reader
       yield { kind: "rejected", row, ...firstIssue(p.error) };
       continue;
     }
-    const rec = p.data;
-    const sub = rec.substance;
-    let mw: number | undefined;
-    if (sub.kind === "structure") {
-      const s = ctx.structure(sub.smiles);
-      if (isFailure(s)) {
-        yield { kind: "rejected", row, field: "substance.smiles", reason: s.error };
-        continue;
-      }
-      const bad = (["canonical_smiles", "inchi", "inchikey", "components"] as const).find((k) => s[k] !== sub[k]) ??
-        (Math.abs(s.molecular_weight - sub.molecular_weight) > 0.01 ? "molecular_weight" : undefined);
-      if (bad) {
-        yield {
-          kind: "rejected",
-          row,
-          field: `substance.${bad}`,
-          reason: `disagrees with the SMILES: computed ${s[bad]}`,
-        };
-        continue;
-      }
-      mw = s.molecular_weight;
-    }
-    if (rec.value_type === "LD50" || rec.value_type === "AC50") {
-      const raw = Number(rec.raw.value);
-      let n;
-      try {
-        n = Number.isFinite(raw) ? normalize(rec.value_type, raw, rec.raw.unit, mw) : null;
-      } catch (e) {
-        yield { kind: "rejected", row, field: "raw.unit", reason: (e as Error).message };
-        continue;
-      }
-      if (!n) {
-        yield { kind: "rejected", row, field: "raw.value", reason: "not a number" };
-        continue;
-      }
-      if (Math.abs(n.value - rec.normalized.value) > REL * Math.abs(n.value)) {
-        yield {
-          kind: "rejected",
-          row,
-          field: "normalized.value",
-          reason: `disagrees with the raw value: computed ${n.value}`,
-        };
-        continue;
-      }
-    }
-    if (rec.normalized.qualifier !== (rec.raw.qualifier || "=")) {
-      yield { kind: "rejected", row, field: "normalized.qualifier", reason: "differs from the raw qualifier" };
-      continue;
-    }
-    yield { kind: "record", record: rec };
+    yield verifyRecord(p.data, row, ctx);
   }
+}
+
+/**
+ * A parsed record checked against what we compute ourselves: the structure's identifiers from its SMILES
+ * (canonical SMILES, InChI, InChIKey, components, MW ± 0.01), an LD50/AC50's normalized value from the raw
+ * one, the normalized qualifier from the raw one. Returns the record, or a rejection naming the field. Used
+ * by this reader and by the function's import routes (nothing a client states about identity is trusted).
+ */
+export function verifyRecord(rec: ToxicityRecord, row: number, ctx: ReaderContext): Outcome {
+  const sub = rec.substance;
+  let mw: number | undefined;
+  if (sub.kind === "structure") {
+    const s = ctx.structure(sub.smiles);
+    if (isFailure(s)) {
+      return { kind: "rejected", row, field: "substance.smiles", reason: s.error };
+    }
+    const bad = (["canonical_smiles", "inchi", "inchikey", "components"] as const).find((k) => s[k] !== sub[k]) ??
+      (Math.abs(s.molecular_weight - sub.molecular_weight) > 0.01 ? "molecular_weight" : undefined);
+    if (bad) {
+      return {
+        kind: "rejected",
+        row,
+        field: `substance.${bad}`,
+        reason: `disagrees with the SMILES: computed ${s[bad]}`,
+      };
+    }
+    mw = s.molecular_weight;
+  }
+  if (rec.value_type === "LD50" || rec.value_type === "AC50") {
+    const raw = Number(rec.raw.value);
+    let n;
+    try {
+      n = Number.isFinite(raw) ? normalize(rec.value_type, raw, rec.raw.unit, mw) : null;
+    } catch (e) {
+      return { kind: "rejected", row, field: "raw.unit", reason: (e as Error).message };
+    }
+    if (!n) {
+      return { kind: "rejected", row, field: "raw.value", reason: "not a number" };
+    }
+    if (Math.abs(n.value - rec.normalized.value) > REL * Math.abs(n.value)) {
+      return {
+        kind: "rejected",
+        row,
+        field: "normalized.value",
+        reason: `disagrees with the raw value: computed ${n.value}`,
+      };
+    }
+  }
+  if (rec.value_type !== "LD50" && rec.value_type !== "AC50" && Number(rec.raw.value) !== rec.normalized.value) {
+    return { kind: "rejected", row, field: "normalized.value", reason: "differs from the raw value" };
+  }
+  if (rec.normalized.qualifier !== (rec.raw.qualifier || "=")) {
+    return { kind: "rejected", row, field: "normalized.qualifier", reason: "differs from the raw qualifier" };
+  }
+  return { kind: "record", record: rec };
 }

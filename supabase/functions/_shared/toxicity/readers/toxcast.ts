@@ -67,7 +67,7 @@ export const readToxcast: CsvReader = async function* (rows, ctx) {
           source_row: row,
           substance,
           assay: assays[i],
-          endpoint: "in vitro bioactivity",
+          endpoint: "bioactivity",
           value_type: "hit_call",
           raw: { qualifier: null, value: raw, unit: null },
           normalized: hitCallValue(raw),
