@@ -628,7 +628,8 @@ Deno.test({
     const named = (claims: Record<string, unknown>) =>
       testDb().queryAs<{ id: string }[]>(
         claims as never,
-        (tx) => tx`select id::text from private.molecules_named(array[${SECRET.name}, ${AMBIG_PUB.name}, ${AMBIG_ALPHA.name}]::text[])`,
+        (tx) =>
+          tx`select id::text from private.molecules_named(array[${SECRET.name}, ${AMBIG_PUB.name}, ${AMBIG_ALPHA.name}]::text[])`,
         { readOnly: true },
       );
     const hits = (claims: Record<string, unknown>) =>
