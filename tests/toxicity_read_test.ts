@@ -26,6 +26,7 @@ import {
   DAVE,
   PUB,
   PUBLIC_RECORDS,
+  removeToxicityFixtures,
   SECRET,
   toxicityFixtures,
 } from "./_toxicity_fixtures.ts";
@@ -767,4 +768,11 @@ Deno.test({
   },
 });
 
-Deno.test({ name: "close the test database", ...opts, fn: async () => await db?.end() });
+Deno.test({
+  name: "remove the fixtures and close the test database",
+  ...opts,
+  fn: async () => {
+    await removeToxicityFixtures();
+    await db?.end();
+  },
+});
