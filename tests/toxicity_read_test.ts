@@ -762,6 +762,26 @@ Deno.test({
   },
 });
 
+Deno.test("over HTTP: browsers may send If-None-Match and read the ETag, cache status and CSV file name", async () => {
+  const pre = await fetch(`${FUNCTIONS_URL}/toxicity/lookup`, {
+    method: "OPTIONS",
+    headers: {
+      origin: "https://app.example.org",
+      "access-control-request-method": "POST",
+      "access-control-request-headers": "authorization, content-type, if-none-match",
+    },
+  });
+  await pre.body?.cancel();
+  assert.equal(pre.status, 204);
+  assert.match(pre.headers.get("access-control-allow-headers") ?? "", /if-none-match/i);
+  const r = await fetch(`${FUNCTIONS_URL}/toxicity/search?q=glycerol`, {
+    headers: { origin: "https://app.example.org" },
+  });
+  await r.body?.cancel();
+  const exposed = (r.headers.get("access-control-expose-headers") ?? "").toLowerCase();
+  for (const h of ["etag", "x-cache", "x-cache-hits", "content-disposition"]) assert.match(exposed, new RegExp(h));
+});
+
 Deno.test({
   name: "over HTTP: the OpenAPI document is valid OpenAPI 3.1 and describes every route the app serves",
   ...opts,
