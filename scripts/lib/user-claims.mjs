@@ -1,6 +1,13 @@
-// The claims of a user access token as Supabase Auth mints them (password sign-in), in one place for the two
-// local minters: `npm run token` (scripts/token.mjs) and the local Auth emulation (scripts/platform/auth.ts).
+// The local demo users' sign-in: their password, and the claims of a user access token as Supabase Auth mints
+// them (password sign-in), in one place for the two local minters: `npm run token` (scripts/token.mjs) and the
+// local Auth emulation (scripts/platform/auth.ts).
 // No imports: it runs under Node and Deno alike.
+
+/**
+ * The password of every seeded demo user for the local Auth emulation (scripts/platform/auth.ts), which only a
+ * local stack mounts. Never a production credential: hosted projects use their own Supabase Auth.
+ */
+export const DEMO_PASSWORD = "cryoprotect-demo";
 
 /**
  * userClaims({ sub, email, phone?, isAnonymous?, sessionId, now? }) → the claims of an access token, without

@@ -16,10 +16,9 @@
 // tokens already issued stay valid until they expire, as on hosted Auth).
 import { createLocalJWKSet, importJWK, type JSONWebKeySet, type JWK, jwtVerify, SignJWT } from "jose";
 import { z } from "zod";
-import { userClaims } from "../lib/user-claims.mjs";
+import { DEMO_PASSWORD, userClaims } from "../lib/user-claims.mjs";
 
-/** The password of every demo user on the local stack (never a production credential: there is no GoTrue here). */
-export const DEMO_PASSWORD = "cryoprotect-demo";
+export { DEMO_PASSWORD };
 
 /** A user the emulation knows: id and email as seeded (scripts/seed/demo.json → auth.users). */
 export type LocalUser = { id: string; email: string; display_name?: string };
