@@ -31,7 +31,7 @@ export interface ToxRecord {
 export interface Profile {
   molecule: Json & { id: string; name: string };
   identifiers?: Json;
-  summary?: Json | null;
+  summary?: Json | Json[] | null;
   records: ToxRecord[];
   next_cursor?: string | null;
   sources?: Json[];
@@ -43,7 +43,7 @@ export interface LookupRow {
   kind?: string | null;
   molecule?: (Json & { id: string; name: string }) | null;
   candidates?: Json[];
-  summary?: Json | null;
+  summary?: Json | Json[] | null;
   reason?: string | null;
 }
 

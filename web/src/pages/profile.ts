@@ -21,13 +21,38 @@ const COLUMNS: { key: string; header: string; get: (r: ToxRecord) => string | nu
   { key: "source", header: "Source", get: (r) => r.source ?? null },
 ];
 
-/** A definition list of `obj`'s shown fields: scalars and non-empty arrays; nested objects are left out. */
+/** A definition list of `obj`'s shown fields: scalars and non-empty arrays of scalars; nested objects are left out. */
 function dl(obj: Json | null | undefined, skip: string[] = []): HTMLElement | null {
-  const shown = (v: unknown) =>
-    Array.isArray(v) ? v.length > 0 : v !== null && v !== undefined && v !== "" && typeof v !== "object";
+  const scalar = (v: unknown) => v !== null && v !== undefined && v !== "" && typeof v !== "object";
+  const shown = (v: unknown) => (Array.isArray(v) ? v.length > 0 && v.every(scalar) : scalar(v));
   const entries = Object.entries(obj ?? {}).filter(([k, v]) => !skip.includes(k) && shown(v));
   if (!entries.length) return null;
   return h("dl", { class: "facts" }, entries.map(([k, v]) => [h("dt", null, label(k)), h("dd", null, cell(v))]));
+}
+
+/** A small table of an array of flat objects (e.g. the summary's LD50s by species and route), titled `title`. */
+function miniTable(title: string, rows: Json[]): HTMLElement {
+  const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  return h(
+    "div",
+    { class: "table-scroll", tabindex: "0", role: "region", "aria-label": title },
+    h(
+      "table",
+      { class: "mini" },
+      h("caption", null, title),
+      h("thead", null, h("tr", null, keys.map((k) => h("th", { scope: "col" }, label(k))))),
+      h("tbody", null, rows.map((r) => h("tr", null, keys.map((k) => h("td", { class: typeof r[k] === "number" ? "num" : undefined }, cell(r[k])))))),
+    ),
+  );
+}
+
+/** The summary: its scalar facts, then each list of records (LD50s, hit calls) as a table. */
+function summaryView(summary: Json | Json[]): HTMLElement[] {
+  const parts = Array.isArray(summary) ? summary : [summary];
+  return parts.flatMap((s) => {
+    const lists = Object.entries(s).filter(([, v]) => Array.isArray(v) && v.length && v.every((x) => x && typeof x === "object"));
+    return [dl(s), ...lists.map(([k, v]) => miniTable(label(k), v as Json[]))].filter((x): x is HTMLElement => x !== null);
+  });
 }
 
 function recordsTable(records: ToxRecord[]): HTMLElement {
@@ -111,7 +136,7 @@ export async function profilePage(el: HTMLElement, ctx: PageContext, ref: string
   );
 
   const chart = chartFigure("Toxicity chart", "LD50s on a log scale with their qualifiers, among other CPAs; assay hit calls by endpoint");
-  const summary = p.summary ? dl(p.summary) : null;
+  const summary = p.summary ? summaryView(p.summary) : [];
 
   replace(
     el,
@@ -127,7 +152,7 @@ export async function profilePage(el: HTMLElement, ctx: PageContext, ref: string
       "section",
       { "aria-labelledby": "summary-h", class: "card" },
       h("h2", { id: "summary-h" }, "Summary"),
-      summary ?? h("p", null, "No summary: no toxicity record is known for this molecule."),
+      summary.length ? summary : h("p", null, "No summary: no toxicity record is known for this molecule."),
     ),
     h("section", { "aria-labelledby": "chart-h", class: "card" }, h("h2", { id: "chart-h" }, "Chart"), chart.figure),
     h(
