@@ -91,7 +91,8 @@ export function vocabularyTs(vocabs) {
   for (const { domain, comment, values } of vocabs) {
     const camel = domain.replace(/_([a-z])/g, (_, ch) => ch.toUpperCase());
     const type = camel[0].toUpperCase() + camel.slice(1);
-    const list = domain.toUpperCase().replace(/Y$/, "IE") + "S";
+    // English plurals of the domain names: visibility → VISIBILITIES, import_status → IMPORT_STATUSES.
+    const list = domain.toUpperCase().replace(/Y$/, "IE").replace(/S$/, "SE") + "S";
     out.push("");
     if (comment) out.push(`/** ${comment.replaceAll("*/", "* /")} */`);
     out.push(`export const ${list} = [${values.map((v) => JSON.stringify(v)).join(", ")}] as const;`);

@@ -3,6 +3,37 @@
 -- They are written by one function, private.apply_access_policies() (see docs/access-model.md); this file
 -- is their text, so that a change to the access model shows up in a diff.
 
+-- public.assay_endpoint_mappings: resource toxicity, row model reference
+create policy assay_endpoint_mappings_anon_select on public.assay_endpoint_mappings
+  as permissive for select to anon
+  using (true);
+create policy assay_endpoint_mappings_member_delete on public.assay_endpoint_mappings
+  as permissive for delete to authenticated
+  using (false);
+create policy assay_endpoint_mappings_member_insert on public.assay_endpoint_mappings
+  as permissive for insert to authenticated
+  with check (false);
+create policy assay_endpoint_mappings_member_select on public.assay_endpoint_mappings
+  as permissive for select to authenticated
+  using (true);
+create policy assay_endpoint_mappings_member_update on public.assay_endpoint_mappings
+  as permissive for update to authenticated
+  using (false)
+  with check (false);
+create policy assay_endpoint_mappings_service_delete on public.assay_endpoint_mappings
+  as permissive for delete to cryo_service
+  using (false);
+create policy assay_endpoint_mappings_service_insert on public.assay_endpoint_mappings
+  as permissive for insert to cryo_service
+  with check (false);
+create policy assay_endpoint_mappings_service_select on public.assay_endpoint_mappings
+  as permissive for select to cryo_service
+  using (( SELECT private.service_has_scope('toxicity'::text, 'read'::text) AS service_has_scope));
+create policy assay_endpoint_mappings_service_update on public.assay_endpoint_mappings
+  as permissive for update to cryo_service
+  using (false)
+  with check (false);
+
 -- public.mixture_components: resource mixtures, row model team_data
 create policy mixture_components_anon_select on public.mixture_components
   as permissive for select to anon
@@ -309,6 +340,192 @@ create policy teams_service_select on public.teams
   as permissive for select to cryo_service
   using ((( SELECT private.service_has_scope('teams'::text, 'read'::text) AS service_has_scope) AND (id = ( SELECT private.service_team_id() AS service_team_id))));
 create policy teams_service_update on public.teams
+  as permissive for update to cryo_service
+  using (false)
+  with check (false);
+
+-- public.toxicity_assays: resource toxicity, row model reference
+create policy toxicity_assays_anon_select on public.toxicity_assays
+  as permissive for select to anon
+  using (true);
+create policy toxicity_assays_member_delete on public.toxicity_assays
+  as permissive for delete to authenticated
+  using (false);
+create policy toxicity_assays_member_insert on public.toxicity_assays
+  as permissive for insert to authenticated
+  with check (false);
+create policy toxicity_assays_member_select on public.toxicity_assays
+  as permissive for select to authenticated
+  using (true);
+create policy toxicity_assays_member_update on public.toxicity_assays
+  as permissive for update to authenticated
+  using (false)
+  with check (false);
+create policy toxicity_assays_service_delete on public.toxicity_assays
+  as permissive for delete to cryo_service
+  using (false);
+create policy toxicity_assays_service_insert on public.toxicity_assays
+  as permissive for insert to cryo_service
+  with check (false);
+create policy toxicity_assays_service_select on public.toxicity_assays
+  as permissive for select to cryo_service
+  using (( SELECT private.service_has_scope('toxicity'::text, 'read'::text) AS service_has_scope));
+create policy toxicity_assays_service_update on public.toxicity_assays
+  as permissive for update to cryo_service
+  using (false)
+  with check (false);
+
+-- public.toxicity_endpoints: resource toxicity, row model reference
+create policy toxicity_endpoints_anon_select on public.toxicity_endpoints
+  as permissive for select to anon
+  using (true);
+create policy toxicity_endpoints_member_delete on public.toxicity_endpoints
+  as permissive for delete to authenticated
+  using (false);
+create policy toxicity_endpoints_member_insert on public.toxicity_endpoints
+  as permissive for insert to authenticated
+  with check (false);
+create policy toxicity_endpoints_member_select on public.toxicity_endpoints
+  as permissive for select to authenticated
+  using (true);
+create policy toxicity_endpoints_member_update on public.toxicity_endpoints
+  as permissive for update to authenticated
+  using (false)
+  with check (false);
+create policy toxicity_endpoints_service_delete on public.toxicity_endpoints
+  as permissive for delete to cryo_service
+  using (false);
+create policy toxicity_endpoints_service_insert on public.toxicity_endpoints
+  as permissive for insert to cryo_service
+  with check (false);
+create policy toxicity_endpoints_service_select on public.toxicity_endpoints
+  as permissive for select to cryo_service
+  using (( SELECT private.service_has_scope('toxicity'::text, 'read'::text) AS service_has_scope));
+create policy toxicity_endpoints_service_update on public.toxicity_endpoints
+  as permissive for update to cryo_service
+  using (false)
+  with check (false);
+
+-- public.toxicity_import_errors: resource toxicity, row model import_log
+create policy toxicity_import_errors_anon_select on public.toxicity_import_errors
+  as permissive for select to anon
+  using (false);
+create policy toxicity_import_errors_member_delete on public.toxicity_import_errors
+  as permissive for delete to authenticated
+  using (false);
+create policy toxicity_import_errors_member_insert on public.toxicity_import_errors
+  as permissive for insert to authenticated
+  with check (false);
+create policy toxicity_import_errors_member_select on public.toxicity_import_errors
+  as permissive for select to authenticated
+  using ((team_id = ANY (( SELECT private.my_team_ids() AS my_team_ids)::uuid[])));
+create policy toxicity_import_errors_member_update on public.toxicity_import_errors
+  as permissive for update to authenticated
+  using (false)
+  with check (false);
+create policy toxicity_import_errors_service_delete on public.toxicity_import_errors
+  as permissive for delete to cryo_service
+  using (false);
+create policy toxicity_import_errors_service_insert on public.toxicity_import_errors
+  as permissive for insert to cryo_service
+  with check (false);
+create policy toxicity_import_errors_service_select on public.toxicity_import_errors
+  as permissive for select to cryo_service
+  using (((( SELECT private.service_has_scope('toxicity'::text, 'read'::text) AS service_has_scope) OR ( SELECT private.service_has_scope('toxicity'::text, 'import'::text) AS service_has_scope)) AND (team_id = ( SELECT private.service_team_id() AS service_team_id))));
+create policy toxicity_import_errors_service_update on public.toxicity_import_errors
+  as permissive for update to cryo_service
+  using (false)
+  with check (false);
+
+-- public.toxicity_import_jobs: resource toxicity, row model import_log
+create policy toxicity_import_jobs_anon_select on public.toxicity_import_jobs
+  as permissive for select to anon
+  using (false);
+create policy toxicity_import_jobs_member_delete on public.toxicity_import_jobs
+  as permissive for delete to authenticated
+  using (false);
+create policy toxicity_import_jobs_member_insert on public.toxicity_import_jobs
+  as permissive for insert to authenticated
+  with check (false);
+create policy toxicity_import_jobs_member_select on public.toxicity_import_jobs
+  as permissive for select to authenticated
+  using ((team_id = ANY (( SELECT private.my_team_ids() AS my_team_ids)::uuid[])));
+create policy toxicity_import_jobs_member_update on public.toxicity_import_jobs
+  as permissive for update to authenticated
+  using (false)
+  with check (false);
+create policy toxicity_import_jobs_service_delete on public.toxicity_import_jobs
+  as permissive for delete to cryo_service
+  using (false);
+create policy toxicity_import_jobs_service_insert on public.toxicity_import_jobs
+  as permissive for insert to cryo_service
+  with check (false);
+create policy toxicity_import_jobs_service_select on public.toxicity_import_jobs
+  as permissive for select to cryo_service
+  using (((( SELECT private.service_has_scope('toxicity'::text, 'read'::text) AS service_has_scope) OR ( SELECT private.service_has_scope('toxicity'::text, 'import'::text) AS service_has_scope)) AND (team_id = ( SELECT private.service_team_id() AS service_team_id))));
+create policy toxicity_import_jobs_service_update on public.toxicity_import_jobs
+  as permissive for update to cryo_service
+  using (false)
+  with check (false);
+
+-- public.toxicity_records: resource toxicity, row model team_data
+create policy toxicity_records_anon_select on public.toxicity_records
+  as permissive for select to anon
+  using (((visibility)::text = 'public'::text));
+create policy toxicity_records_member_delete on public.toxicity_records
+  as permissive for delete to authenticated
+  using ((team_id = ANY (( SELECT private.my_editable_team_ids() AS my_editable_team_ids)::uuid[])));
+create policy toxicity_records_member_insert on public.toxicity_records
+  as permissive for insert to authenticated
+  with check ((team_id = ANY (( SELECT private.my_editable_team_ids() AS my_editable_team_ids)::uuid[])));
+create policy toxicity_records_member_select on public.toxicity_records
+  as permissive for select to authenticated
+  using ((((visibility)::text = 'public'::text) OR (team_id = ANY (( SELECT private.my_team_ids() AS my_team_ids)::uuid[]))));
+create policy toxicity_records_member_update on public.toxicity_records
+  as permissive for update to authenticated
+  using ((team_id = ANY (( SELECT private.my_editable_team_ids() AS my_editable_team_ids)::uuid[])))
+  with check ((team_id = ANY (( SELECT private.my_editable_team_ids() AS my_editable_team_ids)::uuid[])));
+create policy toxicity_records_service_delete on public.toxicity_records
+  as permissive for delete to cryo_service
+  using ((( SELECT private.service_has_scope('toxicity'::text, 'write'::text) AS service_has_scope) AND (team_id = ( SELECT private.service_team_id() AS service_team_id))));
+create policy toxicity_records_service_insert on public.toxicity_records
+  as permissive for insert to cryo_service
+  with check ((( SELECT private.service_has_scope('toxicity'::text, 'write'::text) AS service_has_scope) AND (team_id = ( SELECT private.service_team_id() AS service_team_id))));
+create policy toxicity_records_service_select on public.toxicity_records
+  as permissive for select to cryo_service
+  using ((( SELECT private.service_has_scope('toxicity'::text, 'read'::text) AS service_has_scope) AND (((visibility)::text = 'public'::text) OR (team_id = ( SELECT private.service_team_id() AS service_team_id)))));
+create policy toxicity_records_service_update on public.toxicity_records
+  as permissive for update to cryo_service
+  using ((( SELECT private.service_has_scope('toxicity'::text, 'write'::text) AS service_has_scope) AND (team_id = ( SELECT private.service_team_id() AS service_team_id))))
+  with check ((( SELECT private.service_has_scope('toxicity'::text, 'write'::text) AS service_has_scope) AND (team_id = ( SELECT private.service_team_id() AS service_team_id))));
+
+-- public.toxicity_sources: resource toxicity, row model reference
+create policy toxicity_sources_anon_select on public.toxicity_sources
+  as permissive for select to anon
+  using (true);
+create policy toxicity_sources_member_delete on public.toxicity_sources
+  as permissive for delete to authenticated
+  using (false);
+create policy toxicity_sources_member_insert on public.toxicity_sources
+  as permissive for insert to authenticated
+  with check (false);
+create policy toxicity_sources_member_select on public.toxicity_sources
+  as permissive for select to authenticated
+  using (true);
+create policy toxicity_sources_member_update on public.toxicity_sources
+  as permissive for update to authenticated
+  using (false)
+  with check (false);
+create policy toxicity_sources_service_delete on public.toxicity_sources
+  as permissive for delete to cryo_service
+  using (false);
+create policy toxicity_sources_service_insert on public.toxicity_sources
+  as permissive for insert to cryo_service
+  with check (false);
+create policy toxicity_sources_service_select on public.toxicity_sources
+  as permissive for select to cryo_service
+  using (( SELECT private.service_has_scope('toxicity'::text, 'read'::text) AS service_has_scope));
+create policy toxicity_sources_service_update on public.toxicity_sources
   as permissive for update to cryo_service
   using (false)
   with check (false);

@@ -208,7 +208,7 @@ begin
 
 
   -- Fill the catalogue views now instead of at their next scheduled refresh.
-  perform private.refresh_catalogue_view(v)
-  from unnest(array['molecule_property_summary', 'mixture_composition_summary', 'catalogue_counts']) as v;
+  perform private.refresh_catalogue_view(l.view_name)
+  from private.matview_refresh_log l order by l.view_name;
 end
 $cryo_seed$;

@@ -176,16 +176,26 @@ test("an API role cannot drive the emulation's superuser event triggers by setti
   // platform_emulation.extensions_before, which any role may set. `create extension if not exists` of an existing
   // extension needs no privilege and still fires the triggers, so anon could make supabase_admin run the body
   // (alter role postgres, ownership changes, grants) for extensions it picks.
-  const extensionsBefore = q("select string_agg(oid::text, ',') from pg_extension where extname <> 'pg_stat_statements'");
-  const r = psql(p, `begin;
+  const extensionsBefore = q(
+    "select string_agg(oid::text, ',') from pg_extension where extname <> 'pg_stat_statements'",
+  );
+  const r = psql(
+    p,
+    `begin;
 set local role anon;
 select pg_catalog.set_config('platform_emulation.extensions_before', '${extensionsBefore}', true),
        pg_catalog.set_config('platform_emulation.elevated', 'on', true);
 create extension if not exists pg_stat_statements;
 select 'flag:' || pg_catalog.current_setting('platform_emulation.elevated', true);
-rollback;`, { user: "authenticator", extra: ["-At"] });
+rollback;`,
+    { user: "authenticator", extra: ["-At"] },
+  );
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /^flag:on$/m, "the superuser trigger body did not run for anon (it would have turned the flag off)");
+  assert.match(
+    r.stdout,
+    /^flag:on$/m,
+    "the superuser trigger body did not run for anon (it would have turned the flag off)",
+  );
 });
 
 test("(c) a migration that alters a reserved role, or grants a reserved membership, fails the start naming the rule", async () => {

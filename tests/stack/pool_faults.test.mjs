@@ -45,7 +45,11 @@ async function newMetricsToken() {
   const client = await run(["create", "--team", "Alpha", "--name", "pool-faults", "--scope", "metrics:read"], c);
   const r = await fetch(`${c.functionsUrl}/service-token`, {
     method: "POST",
-    body: new URLSearchParams({ grant_type: "client_credentials", client_id: client.client_id, client_secret: client.client_secret }),
+    body: new URLSearchParams({
+      grant_type: "client_credentials",
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+    }),
   });
   assert.equal(r.status, 200);
   return (await r.json()).access_token;
@@ -73,7 +77,9 @@ test("Postgres stopped: the breaker opens, requests fail fast with 503, nothing 
       assert.equal(r.code, "DB_CIRCUIT_OPEN");
       assert.ok(r.ms < 1000, `failed fast (${r.ms.toFixed(1)} ms)`);
     }
-    const metrics = await (await fetch(`${c.functionsUrl}/health/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })).text();
+    const metrics =
+      await (await fetch(`${c.functionsUrl}/health/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } }))
+        .text();
     assert.match(metrics, /cryo_db_breaker_transitions_total\{to="open"\} [1-9]/);
     const health = await fetch(`${c.functionsUrl}/health`);
     assert.equal(health.status, 503);

@@ -17,8 +17,21 @@ function viaPooler(sql, killAfterMs) {
   assert.ok(secrets, "the test stack is running");
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const p = spawn("psql", ["-X", "-h", "127.0.0.1", "-p", String(c.ports.pooler), "-U", "cryo_api", "-d", "postgres",
-      "-v", "ON_ERROR_STOP=1", "-c", sql], { env: { ...process.env, PGPASSWORD: secrets.apiPassword } });
+    const p = spawn("psql", [
+      "-X",
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(c.ports.pooler),
+      "-U",
+      "cryo_api",
+      "-d",
+      "postgres",
+      "-v",
+      "ON_ERROR_STOP=1",
+      "-c",
+      sql,
+    ], { env: { ...process.env, PGPASSWORD: secrets.apiPassword } });
     let out = "";
     p.stdout.on("data", (d) => (out += d));
     p.stderr.on("data", (d) => (out += d));

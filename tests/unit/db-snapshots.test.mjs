@@ -78,6 +78,9 @@ test("the vocabulary module lists exactly the values each domain accepts", { ski
     "CONCENTRATION_UNITS",
     "CONFIDENCE_LABELS",
     "TEAM_ROLES",
+    "TOXICITY_IMPORT_STATUSES",
+    "TOXICITY_QUALIFIERS",
+    "TOXICITY_VALUE_TYPES",
     "VISIBILITIES",
   ]);
   const json = JSON.parse(readFileSync(join(ROOT, VOCABULARY_JSON), "utf8"));
@@ -90,10 +93,21 @@ test("the vocabulary module lists exactly the values each domain accepts", { ski
   const sql = postgres(c.dbUrl, { max: 1, onnotice: () => {} });
   try {
     for (
-      const [name, domain] of [["VISIBILITIES", "visibility"], ["CONFIDENCE_LABELS", "confidence_label"], [
-        "CONCENTRATION_UNITS",
-        "concentration_unit",
-      ], ["TEAM_ROLES", "team_role"]]
+      const [name, domain] of [
+        ["VISIBILITIES", "visibility"],
+        ["CONFIDENCE_LABELS", "confidence_label"],
+        [
+          "CONCENTRATION_UNITS",
+          "concentration_unit",
+        ],
+        ["TEAM_ROLES", "team_role"],
+        ["TOXICITY_IMPORT_STATUSES", "toxicity_import_status"],
+        [
+          "TOXICITY_QUALIFIERS",
+          "toxicity_qualifier",
+        ],
+        ["TOXICITY_VALUE_TYPES", "toxicity_value_type"],
+      ]
     ) {
       for (const v of lists[name]) await sql.unsafe(`select $1::text::public.${domain}`, [v]);
       await assert.rejects(

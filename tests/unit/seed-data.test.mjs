@@ -10,7 +10,17 @@ import { join } from "node:path";
 import { ROOT } from "../../scripts/lib/config.mjs";
 import { casValid } from "../../supabase/functions/_shared/identifiers.mjs";
 import { computeStructure, rdkit } from "../../scripts/chemistry/structure.mjs";
-import { DemoFile, KnownBadFile, Mixture, Molecule, readSeedFile, ReferenceFile, SeedFileError, TeamMixture, TeamMolecule } from "../../scripts/seed/schema.mjs";
+import {
+  DemoFile,
+  KnownBadFile,
+  Mixture,
+  Molecule,
+  readSeedFile,
+  ReferenceFile,
+  SeedFileError,
+  TeamMixture,
+  TeamMolecule,
+} from "../../scripts/seed/schema.mjs";
 import { checkDataset, DatasetError, loadVerifiedDataset } from "../../scripts/seed/verify.mjs";
 import { generateSeedSql, isStale, PATHS, sqlString } from "../../scripts/seed/generate.mjs";
 
@@ -43,15 +53,23 @@ test("every record of the demo data file passes the checks against the reference
   const r = await checkDataset(demo, { reference });
   assert.deepEqual(r.rejections.map((x) => x.message), []);
   assert.equal(r.molecules.length, demo.molecules.length);
-  assert.ok(demo.molecules.every((m) => m.team && /demo/.test(m.name) && /demo/.test(m.source)), "every private molecule says it is demo data");
-  assert.ok(demo.mixtures.every((m) => m.team && /demo/.test(m.name) && /demo/.test(m.source)), "every private mixture says it is demo data");
+  assert.ok(
+    demo.molecules.every((m) => m.team && /demo/.test(m.name) && /demo/.test(m.source)),
+    "every private molecule says it is demo data",
+  );
+  assert.ok(
+    demo.mixtures.every((m) => m.team && /demo/.test(m.name) && /demo/.test(m.source)),
+    "every private mixture says it is demo data",
+  );
 });
 
 test("the reference data has at least 20 CPAs, the three M22 polymers and the named solutions", () => {
   assert.ok(reference.molecules.length >= 20, `${reference.molecules.length} molecules`);
   for (const k of ["pvp_k12", "x1000", "z1000"]) assert.equal(byKey.get(k)?.kind, "polymer", `${k} is a polymer`);
   const names = reference.mixtures.map((m) => m.name);
-  for (const n of ["VS55", "VS83", "DP6", "M22", "VS11", "VS14", "Warner 2022 optimum", "clinical vitrification medium"]) {
+  for (
+    const n of ["VS55", "VS83", "DP6", "M22", "VS11", "VS14", "Warner 2022 optimum", "clinical vitrification medium"]
+  ) {
     assert.ok(names.includes(n), `${n} is seeded`);
   }
   for (const r of [...reference.molecules, ...reference.mixtures]) {
@@ -74,7 +92,11 @@ test("computed identifiers agree with independent facts", async () => {
   const R = await rdkit();
   assert.equal(byKey.get("ethanol").computed.inchikey, "LFQSCWFLJHTTHZ-UHFFFAOYSA-N", "ethanol's InChIKey");
   assert.equal(byKey.get("dmso").computed.formula, "C2H6OS", "DMSO's formula");
-  assert.equal(byKey.get("ethylene_glycol").computed.inchikey, "LYCAIKOWRPUZTN-UHFFFAOYSA-N", "ethylene glycol's InChIKey");
+  assert.equal(
+    byKey.get("ethylene_glycol").computed.inchikey,
+    "LYCAIKOWRPUZTN-UHFFFAOYSA-N",
+    "ethylene glycol's InChIKey",
+  );
   const hx = computeStructure(R, "CC1=NCC(O)C(N1)C(=O)O");
   assert.equal(hx.formula, "C6H10N2O3", "hydroxyectoine is C6H10N2O3");
   assert.ok(Math.abs(hx.molecular_weight - 158.16) < 0.01, `hydroxyectoine MW ${hx.molecular_weight} ≈ 158.16`);
@@ -96,7 +118,11 @@ test("sucrose and trehalose are stored with their stereo (isomeric SMILES, stere
     assert.notEqual(c.inchikey.split("-")[1], "UHFFFAOYSA", `${k}: the InChIKey has a stereo layer`);
     assert.equal(c.formula, "C12H22O11");
   }
-  assert.notEqual(byKey.get("sucrose").computed.inchikey, byKey.get("trehalose").computed.inchikey, "two different isomers");
+  assert.notEqual(
+    byKey.get("sucrose").computed.inchikey,
+    byKey.get("trehalose").computed.inchikey,
+    "two different isomers",
+  );
 });
 
 test("stated totals agree with the components (M22 sums to 64.8 % w/v; VS55 ≈ 55 % w/v via molecular weights)", () => {
@@ -104,7 +130,10 @@ test("stated totals agree with the components (M22 sums to 64.8 % w/v; VS55 ≈ 
   const sum = m22.components.reduce((a, c) => a + c.concentration, 0);
   assert.ok(Math.abs(sum - 64.8) < 1e-9, `M22 components sum to ${sum}`);
   const vs55 = reference.mixtures.find((m) => m.name === "VS55");
-  const wv = vs55.components.reduce((a, c) => a + (c.concentration * byKey.get(c.molecule).computed.molecular_weight) / 10, 0);
+  const wv = vs55.components.reduce(
+    (a, c) => a + (c.concentration * byKey.get(c.molecule).computed.molecular_weight) / 10,
+    0,
+  );
   assert.ok(Math.abs(wv - 55) < 1, `VS55 is ${wv.toFixed(2)} % w/v`);
 });
 
@@ -119,23 +148,52 @@ test("every known-bad record is rejected, for the reason it is known to be wrong
     const mine = r.rejections.filter((x) => x.record === rec.key);
     for (const want of rec.expect_rejection) {
       const hit = mine.find((x) => x.field === want.field && (!want.rule || x.rule === want.rule));
-      assert.ok(hit, `${rec.key} rejected on ${want.field}${want.rule ? ` (${want.rule})` : ""}; got ${JSON.stringify(mine.map((x) => x.message))}`);
+      assert.ok(
+        hit,
+        `${rec.key} rejected on ${want.field}${want.rule ? ` (${want.rule})` : ""}; got ${
+          JSON.stringify(mine.map((x) => x.message))
+        }`,
+      );
       assert.match(hit.message, new RegExp(`${rec.key} \\(`), "the message names the record");
     }
   }
 });
 
 test("PVA with ethylene glycol's structure: rejected on its molecular weight, naming given and computed", async () => {
-  const r = await check({ molecules: [mol({ key: "pva", name: "polyvinyl alcohol", smiles: "C(CO)O", inchikey: "LYCAIKOWRPUZTN-UHFFFAOYSA-N", molecular_weight: 89000 })] });
+  const r = await check({
+    molecules: [
+      mol({
+        key: "pva",
+        name: "polyvinyl alcohol",
+        smiles: "C(CO)O",
+        inchikey: "LYCAIKOWRPUZTN-UHFFFAOYSA-N",
+        molecular_weight: 89000,
+      }),
+    ],
+  });
   const mw = r.rejections.find((x) => x.field === "molecular_weight");
   assert.equal(mw.given, 89000);
   assert.equal(mw.computed, byKey.get("ethylene_glycol").computed.molecular_weight);
   assert.match(mw.message, /pva \(polyvinyl alcohol\): molecular_weight: .*given 89000, computed 62\.0/);
-  assert.ok(r.rejections.some((x) => x.rule === "duplicate_structure" && /ethylene_glycol/.test(x.message)), "flagged as ethylene glycol's structure");
+  assert.ok(
+    r.rejections.some((x) => x.rule === "duplicate_structure" && /ethylene_glycol/.test(x.message)),
+    "flagged as ethylene glycol's structure",
+  );
 });
 
 test("hydroxyectoine given C7H11NO4 / 173.17: rejected on formula and molecular weight", async () => {
-  const r = await check({ molecules: [mol({ key: "hx", name: "hydroxyectoine", smiles: "CC1=NCC(O)C(N1)C(=O)O", stereo: "unspecified", formula: "C7H11NO4", molecular_weight: 173.17 })] });
+  const r = await check({
+    molecules: [
+      mol({
+        key: "hx",
+        name: "hydroxyectoine",
+        smiles: "CC1=NCC(O)C(N1)C(=O)O",
+        stereo: "unspecified",
+        formula: "C7H11NO4",
+        molecular_weight: 173.17,
+      }),
+    ],
+  });
   const f = r.rejections.find((x) => x.field === "formula");
   assert.deepEqual([f.given, f.computed], ["C7H11NO4", "C6H10N2O3"]);
   assert.match(f.message, /hx \(hydroxyectoine\): formula: .*given "C7H11NO4", computed "C6H10N2O3"/);
@@ -143,10 +201,20 @@ test("hydroxyectoine given C7H11NO4 / 173.17: rejected on formula and molecular 
 });
 
 test("the circulating VS55 (8.4 + 1.4 + 2.2 M stated as 8.4 M) is rejected: its components sum to 12 M", async () => {
-  const r = await check({ mixtures: [mix({ key: "bad_vs55", name: "VS55 copy", totals: [{ value: 8.4, unit: "M", qualifier: "=" }], components: [
-    { molecule: "dmso", concentration: 8.4, unit: "M", role: "penetrating" },
-    { molecule: "formamide", concentration: 1.4, unit: "M", role: "penetrating" },
-    { molecule: "propylene_glycol", concentration: 2.2, unit: "M", role: "penetrating" }] })] });
+  const r = await check({
+    mixtures: [
+      mix({
+        key: "bad_vs55",
+        name: "VS55 copy",
+        totals: [{ value: 8.4, unit: "M", qualifier: "=" }],
+        components: [
+          { molecule: "dmso", concentration: 8.4, unit: "M", role: "penetrating" },
+          { molecule: "formamide", concentration: 1.4, unit: "M", role: "penetrating" },
+          { molecule: "propylene_glycol", concentration: 2.2, unit: "M", role: "penetrating" },
+        ],
+      }),
+    ],
+  });
   const s = r.rejections.find((x) => x.rule === "sum_mismatch");
   assert.ok(s, "rejected on the sum");
   assert.equal(s.given, 8.4);
@@ -157,47 +225,70 @@ test("the circulating M22 (VS83's DMSO/formamide molarities) is rejected against
   const components = [
     { molecule: "dmso", concentration: 4.65, unit: "M", role: "penetrating" },
     { molecule: "formamide", concentration: 4.65, unit: "M", role: "penetrating" },
-    { molecule: "ethylene_glycol", concentration: 3.1, unit: "M", role: "penetrating" }];
+    { molecule: "ethylene_glycol", concentration: 3.1, unit: "M", role: "penetrating" },
+  ];
   const named = await check({ mixtures: [mix({ key: "m22_copy", name: "M22", components })] });
   const conflict = named.rejections.find((x) => x.rule === "reference_conflict");
   assert.match(conflict.message, /Fahy GM et al\. Cryobiology 2004;48:157/, "cites the reference it contradicts");
   assert.match(conflict.message, /n_methylformamide .* missing/);
   // With M22's stated total the molarities convert (× molecular weight) to far more than 64.8 % w/v.
-  const withTotal = await check({ mixtures: [mix({ key: "m22_total", name: "unnamed", totals: [{ value: 64.8, unit: "% w/v", qualifier: "=" }], components })] });
+  const withTotal = await check({
+    mixtures: [
+      mix({ key: "m22_total", name: "unnamed", totals: [{ value: 64.8, unit: "% w/v", qualifier: "=" }], components }),
+    ],
+  });
   const s = withTotal.rejections.find((x) => x.rule === "sum_mismatch");
   assert.ok(s, "rejected on the mass total");
-  const expected = components.reduce((a, c) => a + (c.concentration * byKey.get(c.molecule).computed.molecular_weight) / 10, 0);
+  const expected = components.reduce(
+    (a, c) => a + (c.concentration * byKey.get(c.molecule).computed.molecular_weight) / 10,
+    0,
+  );
   assert.ok(Math.abs(s.computed - expected) < 1e-3 && s.computed > 70, `computed ${s.computed} % w/v`);
 });
 
 /** --- Other rules --- */
 
 test("a mixture naming an unknown molecule is rejected", async () => {
-  const r = await check({ mixtures: [mix({ components: [{ molecule: "unobtainium", concentration: 1, unit: "M", role: "penetrating" }] })] });
+  const r = await check({
+    mixtures: [mix({ components: [{ molecule: "unobtainium", concentration: 1, unit: "M", role: "penetrating" }] })],
+  });
   assert.equal(r.rejections[0].rule, "unknown_molecule");
   assert.match(r.rejections[0].message, /unobtainium/);
 });
 
 test("% v/v and % w/v components may not sum past 100 %", async () => {
-  const over = await check({ mixtures: [mix({ components: [
-    { molecule: "dmso", concentration: 60, unit: "% v/v", role: "penetrating" },
-    { molecule: "ethylene_glycol", concentration: 45, unit: "% v/v", role: "penetrating" }] })] });
+  const over = await check({
+    mixtures: [mix({
+      components: [
+        { molecule: "dmso", concentration: 60, unit: "% v/v", role: "penetrating" },
+        { molecule: "ethylene_glycol", concentration: 45, unit: "% v/v", role: "penetrating" },
+      ],
+    })],
+  });
   assert.deepEqual(over.rejections.map((x) => x.rule), ["exceeds_100"]);
 });
 
 test("totals in units that need densities (mol/kg against M) are not compared, mixed units are allowed", async () => {
-  const r = await check({ mixtures: [mix({ totals: [{ value: 99, unit: "M" }], components: [
-    { molecule: "dmso", concentration: 1, unit: "mol/kg", role: "penetrating" }] })] });
+  const r = await check({
+    mixtures: [mix({
+      totals: [{ value: 99, unit: "M" }],
+      components: [
+        { molecule: "dmso", concentration: 1, unit: "mol/kg", role: "penetrating" },
+      ],
+    })],
+  });
   assert.deepEqual(r.rejections, []);
 });
 
 test("structure rules: InChIKey mismatch, unparsable SMILES, unspecified stereo, a charged structure", async () => {
-  const r = await check({ molecules: [
-    mol({ key: "k1", name: "ethanol?", inchikey: "IAZDPXIOMUYVGZ-UHFFFAOYSA-N" }),
-    mol({ key: "k2", smiles: "C1CC" }),
-    mol({ key: "k4", name: "sucrose without stereo", smiles: "OCC1OC(OC2(CO)OC(CO)C(O)C2O)C(O)C(O)C1O" }),
-    mol({ key: "k5", name: "acetate", smiles: "CC(=O)[O-]" }),
-  ] });
+  const r = await check({
+    molecules: [
+      mol({ key: "k1", name: "ethanol?", inchikey: "IAZDPXIOMUYVGZ-UHFFFAOYSA-N" }),
+      mol({ key: "k2", smiles: "C1CC" }),
+      mol({ key: "k4", name: "sucrose without stereo", smiles: "OCC1OC(OC2(CO)OC(CO)C(O)C2O)C(O)C(O)C1O" }),
+      mol({ key: "k5", name: "acetate", smiles: "CC(=O)[O-]" }),
+    ],
+  });
   const rule = (k) => r.rejections.filter((x) => x.record === k).map((x) => `${x.field}:${x.rule}`);
   assert.deepEqual(rule("k1"), ["inchikey:mismatch"]);
   assert.deepEqual(rule("k2"), ["smiles:unparsable"]);
@@ -213,7 +304,13 @@ test("a polymer needs no SMILES; a team may keep a private copy of a public stru
       mol({ key: "alpha_eg", name: "EG copy", smiles: "OCCO", team: "alpha", created_by: "alice" }),
       mol({ key: "beta_x", name: "propanol", smiles: "CCCO", team: "beta", created_by: "erin" }),
     ],
-    mixtures: [mix({ team: "alpha", created_by: "alice", components: [{ molecule: "beta_x", concentration: 1, unit: "M", role: "penetrating" }] })],
+    mixtures: [
+      mix({
+        team: "alpha",
+        created_by: "alice",
+        components: [{ molecule: "beta_x", concentration: 1, unit: "M", role: "penetrating" }],
+      }),
+    ],
   });
   assert.deepEqual(r.rejections.map((x) => `${x.record}:${x.rule}`), ["m:unknown_molecule"]);
   assert.equal(r.molecules.length, 3);
@@ -250,9 +347,19 @@ test("generation is deterministic and keeps the four demo users with their contr
   const a = await generateSeedSql();
   const b = await generateSeedSql();
   assert.equal(a.sql, b.sql, "same input, same bytes");
-  for (const [id, email] of [["a11ce000-0000-4000-8000-000000000001", "alice@example.org"], ["b0b00000-0000-4000-8000-000000000002", "bob@example.org"],
-    ["ca201000-0000-4000-8000-000000000003", "carol@example.org"], ["da7e0000-0000-4000-8000-000000000004", "dave@example.org"]]) {
-    assert.match(a.sql, new RegExp(`\\('${id}', 'authenticated', 'authenticated', '${email.replace(".", "\\.")}',`), `${email} keeps id ${id}`);
+  for (
+    const [id, email] of [
+      ["a11ce000-0000-4000-8000-000000000001", "alice@example.org"],
+      ["b0b00000-0000-4000-8000-000000000002", "bob@example.org"],
+      ["ca201000-0000-4000-8000-000000000003", "carol@example.org"],
+      ["da7e0000-0000-4000-8000-000000000004", "dave@example.org"],
+    ]
+  ) {
+    assert.match(
+      a.sql,
+      new RegExp(`\\('${id}', 'authenticated', 'authenticated', '${email.replace(".", "\\.")}',`),
+      `${email} keeps id ${id}`,
+    );
   }
   assert.match(a.sql, /^-- GENERATED FILE: do not edit/, "header says it is generated");
   assert.match(a.sql, /npm run seed:generate/, "header says how to regenerate");
@@ -290,7 +397,11 @@ function schemaError(data, schema) {
     const p = join(dir, "data.json");
     writeFileSync(p, JSON.stringify(data));
     let err;
-    try { readSeedFile(p, schema); } catch (e) { err = e; }
+    try {
+      readSeedFile(p, schema);
+    } catch (e) {
+      err = e;
+    }
     assert.ok(err instanceof SeedFileError, `a SeedFileError, got ${err}`);
     return err;
   } finally {
@@ -337,13 +448,15 @@ test("demo records must name users, teams and creators that exist, and users car
   data.molecules[0].team = "gamma";
   data.mixtures[0].created_by = "bob";
   const e = schemaError(data, DemoFile);
-  for (const re of [
-    /users\[0\]\.id \(record alice\): Invalid UUID/,
-    /users\[1\]\.email \(record bob\): Invalid email/,
-    /teams\[0\]\.members\[2\]\.user \(record alpha\): unknown user mallory/,
-    /molecules\[0\]\.team \(record ectoine\): unknown team gamma/,
-    /mixtures\[0\]\.created_by \(record \w+\): bob is not a member of alpha/,
-  ]) assert.match(e.message, re);
+  for (
+    const re of [
+      /users\[0\]\.id \(record alice\): Invalid UUID/,
+      /users\[1\]\.email \(record bob\): Invalid email/,
+      /teams\[0\]\.members\[2\]\.user \(record alpha\): unknown user mallory/,
+      /molecules\[0\]\.team \(record ectoine\): unknown team gamma/,
+      /mixtures\[0\]\.created_by \(record \w+\): bob is not a member of alpha/,
+    ]
+  ) assert.match(e.message, re);
 });
 
 test("the generator refuses a data file that does not fit its schema, before any chemistry", async () => {
@@ -355,7 +468,10 @@ test("the generator refuses a data file that does not fit its schema, before any
     writeFileSync(p, JSON.stringify(data));
     await assert.rejects(generateSeedSql({ ...PATHS, reference: p }), (e) => {
       assert.ok(e instanceof SeedFileError);
-      assert.match(e.message, /molecules\[0\]\.confidence \(record dmso\): Invalid option: expected one of "V"\|"V2"\|"C"\|"U"/);
+      assert.match(
+        e.message,
+        /molecules\[0\]\.confidence \(record dmso\): Invalid option: expected one of "V"\|"V2"\|"C"\|"U"/,
+      );
       return true;
     });
   } finally {

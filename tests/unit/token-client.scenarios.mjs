@@ -19,7 +19,10 @@ function fakeEndpoint(answers) {
   return { fetch, calls };
 }
 
-const ok = (n = 1, expires_in = 900) => ({ status: 200, body: { access_token: `tok${n}`, token_type: "Bearer", expires_in, scope: "molecules:read" } });
+const ok = (n = 1, expires_in = 900) => ({
+  status: 200,
+  body: { access_token: `tok${n}`, token_type: "Bearer", expires_in, scope: "molecules:read" },
+});
 
 function client(fetch, extra = {}) {
   const logs = [];
@@ -63,16 +66,25 @@ export const scenarios = [
     assert.equal(ep.calls.length, 1);
   }],
   ["retries transient failures (network, 503, 429) with backoff, then succeeds", async () => {
-    const ep = fakeEndpoint(["network", { status: 503, body: { error: "temporarily_unavailable" } }, { status: 429, body: {} }, ok()]);
+    const ep = fakeEndpoint(["network", { status: 503, body: { error: "temporarily_unavailable" } }, {
+      status: 429,
+      body: {},
+    }, ok()]);
     const { c, logs } = client(ep.fetch);
     assert.equal(await c.getToken(), "tok1");
     assert.equal(ep.calls.length, 4);
     assert.equal(logs.filter((l) => l[1].includes("retrying")).length, 3);
   }],
   ["a definitive error (invalid_client) is not retried", async () => {
-    const ep = fakeEndpoint([{ status: 401, body: { error: "invalid_client", error_description: "client authentication failed" } }]);
+    const ep = fakeEndpoint([{
+      status: 401,
+      body: { error: "invalid_client", error_description: "client authentication failed" },
+    }]);
     const { c } = client(ep.fetch);
-    await assert.rejects(c.getToken(), (e) => e instanceof TokenError && e.error === "invalid_client" && e.status === 401);
+    await assert.rejects(
+      c.getToken(),
+      (e) => e instanceof TokenError && e.error === "invalid_client" && e.status === 401,
+    );
     assert.equal(ep.calls.length, 1);
   }],
   ["retries are bounded: maxAttempts retries, then TokenError temporarily_unavailable", async () => {
@@ -95,7 +107,9 @@ export const scenarios = [
     const { c, logs } = client(ep.fetch);
     const err = await c.getToken().catch((e) => e);
     const b64 = btoa(`cpc_abc:${encodeURIComponent(SECRET)}`);
-    const seen = [JSON.stringify(logs), String(err), err.stack ?? "", JSON.stringify(c), inspect(c), String(c)].join("\n");
+    const seen = [JSON.stringify(logs), String(err), err.stack ?? "", JSON.stringify(c), inspect(c), String(c)].join(
+      "\n",
+    );
     assert.ok(!seen.includes(SECRET), "no secret");
     assert.ok(!seen.includes(b64), "no encoded secret either");
     assert.ok(!Object.values(c).some((v) => v === SECRET), "not an enumerable field");
@@ -104,7 +118,12 @@ export const scenarios = [
 
 /** Against the running token endpoint: a real token, reused, and invalid_client for a wrong secret. */
 export async function realEndpoint(tokenUrl, client) {
-  const c = new TokenClient({ tokenUrl, clientId: client.client_id, clientSecret: client.client_secret, scope: "metrics:read" });
+  const c = new TokenClient({
+    tokenUrl,
+    clientId: client.client_id,
+    clientSecret: client.client_secret,
+    scope: "metrics:read",
+  });
   const t = await c.getToken();
   assert.equal(t.split(".").length, 3);
   assert.equal(await c.getToken(), t, "cached");

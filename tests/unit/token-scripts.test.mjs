@@ -8,7 +8,11 @@ import { ROOT, stackConfig } from "../../scripts/lib/config.mjs";
 
 const c = stackConfig(process.env.CRYO_STACK || "test");
 const cli = (script, ...args) => {
-  const r = spawnSync(process.execPath, [`scripts/${script}`, ...args], { cwd: ROOT, encoding: "utf8", env: process.env });
+  const r = spawnSync(process.execPath, [`scripts/${script}`, ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: process.env,
+  });
   return { code: r.status, json: r.status === 0 ? JSON.parse(r.stdout) : null, stderr: r.stderr };
 };
 const token = (id, secret) =>
@@ -21,7 +25,16 @@ const token = (id, secret) =>
 test("service-client: create prints client_id and client_secret; the secret gets a token; rotate/disable/delete", async (t) => {
   const up = await fetch(`${c.functionsUrl}/service-token/.well-known/jwks.json`).then((r) => r.ok, () => false);
   if (!up) return t.skip("no running stack");
-  const made = cli("service-client.mjs", "create", "--team", "Alpha", "--name", "cli test", "--scope", "molecules:read metrics:read");
+  const made = cli(
+    "service-client.mjs",
+    "create",
+    "--team",
+    "Alpha",
+    "--name",
+    "cli test",
+    "--scope",
+    "molecules:read metrics:read",
+  );
   assert.equal(made.code, 0, made.stderr);
   assert.match(made.json.client_id, /^cpc_/);
   assert.match(made.json.client_secret, /^cps_/);
@@ -38,7 +51,10 @@ test("service-client: create prints client_id and client_secret; the secret gets
   assert.equal(cli("service-client.mjs", "disable", made.json.client_id).code, 0);
   assert.equal((await token(made.json.client_id, rotated.json.client_secret)).status, 401, "disabled");
   assert.equal(cli("service-client.mjs", "delete", made.json.client_id).code, 0);
-  assert.equal(cli("service-client.mjs", "create", "--team", "No such team", "--name", "x", "--scope", "molecules:read").code, 1);
+  assert.equal(
+    cli("service-client.mjs", "create", "--team", "No such team", "--name", "x", "--scope", "molecules:read").code,
+    1,
+  );
   assert.equal(cli("service-client.mjs", "frobnicate").code, 2);
 });
 

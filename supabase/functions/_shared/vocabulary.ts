@@ -16,6 +16,21 @@ export const TEAM_ROLES = ["owner", "editor", "viewer"] as const;
 /** A value of the domain public.team_role. */
 export type TeamRole = (typeof TEAM_ROLES)[number];
 
+/** State of an import job: open (taking batches), committed (done, summary refreshed), failed (stopped by an error), aborted (by its client). */
+export const TOXICITY_IMPORT_STATUSES = ["open", "committed", "failed", "aborted"] as const;
+/** A value of the domain public.toxicity_import_status. */
+export type ToxicityImportStatus = (typeof TOXICITY_IMPORT_STATUSES)[number];
+
+/** The qualifier of a normalized toxicity value: = exact, < <= > >= a bound, ~ approximate (a blank source qualifier is =). */
+export const TOXICITY_QUALIFIERS = ["=", "<", "<=", ">", ">=", "~"] as const;
+/** A value of the domain public.toxicity_qualifier. */
+export type ToxicityQualifier = (typeof TOXICITY_QUALIFIERS)[number];
+
+/** What a toxicity value is: LD50 (mg/kg), AC50 (µM), hit_call (1 active, 0 inactive), GHS_category (1–5), EPA_category (I–IV as 1–4). */
+export const TOXICITY_VALUE_TYPES = ["LD50", "AC50", "hit_call", "GHS_category", "EPA_category"] as const;
+/** A value of the domain public.toxicity_value_type. */
+export type ToxicityValueType = (typeof TOXICITY_VALUE_TYPES)[number];
+
 /** Who reads a row: public (everyone, anon included) or team (members of the row's team). */
 export const VISIBILITIES = ["public", "team"] as const;
 /** A value of the domain public.visibility. */

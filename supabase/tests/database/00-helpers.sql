@@ -188,6 +188,10 @@ begin
     (tests.fid('team_invitations', 'A'), tests.fid('teams', 'A'), tests.get_supabase_uid('acc_outsider'), null, 'viewer'),
     (tests.fid('team_invitations', 'B'), tests.fid('teams', 'B'), null, 'acc_outsider@test.local', 'viewer');
   insert into public.property_types (id, code, name, canonical_unit) values (tests.fid('property_types', 'P'), 'fixture_prop', 'Fixture property', 'mM');
+  insert into public.toxicity_sources (id, name, title) values (tests.fid('toxicity_sources', 'P'), 'fixture-source', 'Fixture source');
+  insert into public.toxicity_endpoints (id, code, name) values (tests.fid('toxicity_endpoints', 'P'), 'fixture_endpoint', 'fixture endpoint');
+  insert into public.toxicity_assays (id, source_id, source_assay_id) values (tests.fid('toxicity_assays', 'P'), tests.fid('toxicity_sources', 'P'), 'FIXTURE-ASSAY');
+  insert into public.assay_endpoint_mappings (assay_id, endpoint_id, basis) values (tests.fid('toxicity_assays', 'P'), tests.fid('toxicity_endpoints', 'P'), 'fixture');
   foreach t in array array['P', 'A', 'B'] loop
     f := case t when 'P' then null else tests.fid('teams', t) end;
     insert into public.molecules (id, name, smiles, inchikey, source, team_id, visibility)
@@ -202,6 +206,17 @@ begin
     values (tests.fid('mixture_components', t), tests.fid('mixtures', t), tests.fid('molecules', 'P'), 1.5, 'M', 'penetrating');
     insert into public.molecular_properties (id, molecule_id, property_type_id, numeric_value, unit, source)
     values (tests.fid('molecular_properties', t), tests.fid('molecules', t), tests.fid('property_types', 'P'), 42, 'mM', 'fixture');
+    insert into public.toxicity_records (id, molecule_id, molecule_match, source_id, endpoint_id, value_type, raw_value, raw_unit,
+                                         qualifier, value, unit, conversion, record_key, team_id, visibility)
+    values (tests.fid('toxicity_records', t), tests.fid('molecules', t), 'exact', tests.fid('toxicity_sources', 'P'), tests.fid('toxicity_endpoints', 'P'),
+            'LD50', '420', 'mg/kg', '=', 420, 'mg/kg', 'as given', encode(sha256(convert_to('fixture record ' || t, 'UTF8')), 'hex'), f,
+            case t when 'P' then 'public' else 'team' end);
+    if t <> 'P' then -- import bookkeeping belongs to a team
+      insert into public.toxicity_import_jobs (id, source_id, format, target_visibility, team_id)
+      values (tests.fid('toxicity_import_jobs', t), tests.fid('toxicity_sources', 'P'), 'cryoprotect', 'team', f);
+      insert into public.toxicity_import_errors (id, job_id, source_row, field, code, reason, team_id)
+      values (tests.fid('toxicity_import_errors', t), tests.fid('toxicity_import_jobs', t), 1, 'smiles', 'FIXTURE', 'fixture rejection', f);
+    end if;
   end loop;
 end
 $$;
@@ -339,7 +354,28 @@ insert into tests.matrix_fixture (table_name, row_filter, update_set, insert_sql
     $$insert into public.molecular_properties (molecule_id, property_type_id, numeric_value, source)
       values (tests.fid('molecules', $target), tests.fid('property_types', 'P'), 7, 'matrix')$$),
   ('public.property_types', default, $$description = 'edited'$$,
-    $$insert into public.property_types (code, name) values ('matrix_prop', 'Matrix property')$$);
+    $$insert into public.property_types (code, name) values ('matrix_prop', 'Matrix property')$$),
+  ('public.toxicity_sources', default, $$description = 'edited'$$,
+    $$insert into public.toxicity_sources (name, title) values ('matrix-source', 'Matrix source')$$),
+  ('public.toxicity_endpoints', default, $$description = 'edited'$$,
+    $$insert into public.toxicity_endpoints (code, name) values ('matrix_endpoint', 'matrix endpoint')$$),
+  ('public.toxicity_assays', default, $$description = 'edited'$$,
+    $$insert into public.toxicity_assays (source_id, source_assay_id) values (tests.fid('toxicity_sources', 'P'), 'MATRIX-ASSAY')$$),
+  -- assay_endpoint_mappings has no id: the fixture assay's mapping
+  ('public.assay_endpoint_mappings', $$assay_id = tests.fid('toxicity_assays', $target)$$, $$basis = 'edited'$$,
+    $$insert into public.assay_endpoint_mappings (assay_id, endpoint_id, basis)
+      values (tests.fid('toxicity_assays', 'P'), (select e.id from public.toxicity_endpoints e where e.code = 'cytotoxicity'), 'matrix')$$),
+  ('public.toxicity_records', default, $$citation = 'edited'$$,
+    $$insert into public.toxicity_records (molecule_id, molecule_match, source_id, endpoint_id, value_type, raw_value, qualifier, value, unit,
+                                          conversion, record_key, team_id, visibility)
+      values (tests.fid('molecules', $target), 'exact', tests.fid('toxicity_sources', 'P'), tests.fid('toxicity_endpoints', 'P'), 'LD50', '5', '=', 5,
+              'mg/kg', 'as given', repeat('e', 64), tests.fid('teams', $target), 'team')$$),
+  ('public.toxicity_import_jobs', default, $$file_name = 'edited'$$,
+    $$insert into public.toxicity_import_jobs (source_id, format, target_visibility, team_id)
+      values (tests.fid('toxicity_sources', 'P'), 'tox21', 'team', tests.fid('teams', $target))$$),
+  ('public.toxicity_import_errors', default, $$reason = 'edited'$$,
+    $$insert into public.toxicity_import_errors (job_id, source_row, code, reason, team_id)
+      values (tests.fid('toxicity_import_jobs', $target), 99, 'MATRIX', 'matrix', tests.fid('teams', $target))$$);
 
 /**
  * tests.matrix_case(actor text, tbl regclass, op text, target text) returns text

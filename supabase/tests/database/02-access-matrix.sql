@@ -15,7 +15,7 @@
  * svc_read_a: read), with write for Beta (svc_write_b), or with a scope for another resource (svc_none).
  */
 begin;
-select plan(753);
+select plan(1153);
 select tests.access_fixture();
 
 create temporary table expected (row_model text, action text, actor text, on_public text, on_alpha text, on_beta text);
@@ -230,7 +230,49 @@ insert into expected values
   ('invitation','delete', 'svc_write_a', null,       'denied',   'denied'),
   ('invitation','delete', 'svc_read_a',  null,       'denied',   'denied'),
   ('invitation','delete', 'svc_write_b', null,       'denied',   'denied'),
-  ('invitation','delete', 'svc_none',    null,       'denied',   'denied');
+  ('invitation','delete', 'svc_none',    null,       'denied',   'denied'),
+  -- import_log: import bookkeeping: the team and its importing clients read it, only the import definers write it
+  -- row model   action    actor          public      Alpha's     Beta's
+  ('import_log','select', 'anon',        null,       'filtered',  'filtered'),
+  ('import_log','select', 'outsider',    null,       'filtered',  'filtered'),
+  ('import_log','select', 'viewer_a',    null,       'allowed',   'filtered'),
+  ('import_log','select', 'editor_a',    null,       'allowed',   'filtered'),
+  ('import_log','select', 'owner_a',     null,       'allowed',   'filtered'),
+  ('import_log','select', 'editor_b',    null,       'filtered',  'allowed'),
+  ('import_log','select', 'svc_write_a', null,       'allowed',   'filtered'),
+  ('import_log','select', 'svc_read_a',  null,       'allowed',   'filtered'),
+  ('import_log','select', 'svc_write_b', null,       'filtered',  'allowed'),
+  ('import_log','select', 'svc_none',    null,       'filtered',  'filtered'),
+  ('import_log','insert', 'anon',        null,       'denied',   null),
+  ('import_log','insert', 'outsider',    null,       'denied',   null),
+  ('import_log','insert', 'viewer_a',    null,       'denied',   null),
+  ('import_log','insert', 'editor_a',    null,       'denied',   null),
+  ('import_log','insert', 'owner_a',     null,       'denied',   null),
+  ('import_log','insert', 'editor_b',    null,       'denied',   null),
+  ('import_log','insert', 'svc_write_a', null,       'denied',   null),
+  ('import_log','insert', 'svc_read_a',  null,       'denied',   null),
+  ('import_log','insert', 'svc_write_b', null,       'denied',   null),
+  ('import_log','insert', 'svc_none',    null,       'denied',   null),
+  ('import_log','update', 'anon',        null,       'denied',   'denied'),
+  ('import_log','update', 'outsider',    null,       'denied',   'denied'),
+  ('import_log','update', 'viewer_a',    null,       'denied',   'denied'),
+  ('import_log','update', 'editor_a',    null,       'denied',   'denied'),
+  ('import_log','update', 'owner_a',     null,       'denied',   'denied'),
+  ('import_log','update', 'editor_b',    null,       'denied',   'denied'),
+  ('import_log','update', 'svc_write_a', null,       'denied',   'denied'),
+  ('import_log','update', 'svc_read_a',  null,       'denied',   'denied'),
+  ('import_log','update', 'svc_write_b', null,       'denied',   'denied'),
+  ('import_log','update', 'svc_none',    null,       'denied',   'denied'),
+  ('import_log','delete', 'anon',        null,       'denied',   'denied'),
+  ('import_log','delete', 'outsider',    null,       'denied',   'denied'),
+  ('import_log','delete', 'viewer_a',    null,       'denied',   'denied'),
+  ('import_log','delete', 'editor_a',    null,       'denied',   'denied'),
+  ('import_log','delete', 'owner_a',     null,       'denied',   'denied'),
+  ('import_log','delete', 'editor_b',    null,       'denied',   'denied'),
+  ('import_log','delete', 'svc_write_a', null,       'denied',   'denied'),
+  ('import_log','delete', 'svc_read_a',  null,       'denied',   'denied'),
+  ('import_log','delete', 'svc_write_b', null,       'denied',   'denied'),
+  ('import_log','delete', 'svc_none',    null,       'denied',   'denied');
 
 -- The matrix covers every table of the access model
 select is(
@@ -241,7 +283,7 @@ select is(
   (select coalesce(array_agg(distinct r.kind order by r.kind), '{}') from private.access_registry r
    where r.kind <> 'profile' and not exists (select from expected e where e.row_model = r.kind)),
   '{}'::text[], 'every row model in use has its expectations written here');
-select is((select count(*)::int from expected), 200, 'ten actors, four actions, five row models: every line is written out');
+select is((select count(*)::int from expected), 240, 'ten actors, four actions, six row models: every line is written out');
 
 -- Every cell
 select is(tests.matrix_case(e.actor, r.table_name, e.action, c.target), c.expected,

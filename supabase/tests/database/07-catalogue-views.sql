@@ -3,13 +3,14 @@
  * are scheduled by pg_cron, and are read only through functions that re-apply the access rule.
  */
 begin;
-select plan(22);
+select plan(23);
 select tests.access_fixture();
 
 -- Private, never exposed
 select is((select count(*)::int from pg_matviews where schemaname = 'public'), 0, 'no materialized view in the exposed schema');
 select is((select array_agg(matviewname::text order by matviewname) from pg_matviews where schemaname = 'private'),
-  array['catalogue_counts', 'mixture_composition_summary', 'molecule_property_summary'], 'the three catalogue views live in private');
+  array['catalogue_counts', 'mixture_composition_summary', 'molecule_property_summary', 'toxicity_summary'],
+  'the four catalogue views live in private');
 select is((select count(*)::int from pg_matviews m
            where m.schemaname = 'private' and (has_table_privilege('anon', format('private.%I', m.matviewname), 'select')
              or has_table_privilege('authenticated', format('private.%I', m.matviewname), 'select')
@@ -25,8 +26,8 @@ select is((select count(*)::int from pg_class c where c.relnamespace = 'public':
 
 -- Refresh records when and how long
 select cmp_ok(private.refresh_catalogue_view(v), '>=', 0::numeric, format('%s refreshes concurrently and reports its duration', v))
-from unnest(array['molecule_property_summary', 'mixture_composition_summary', 'catalogue_counts']) v;
-select is((select count(*)::int from public.catalogue_refresh_status where last_refreshed_at is not null and last_duration_ms is not null), 3,
+from unnest(array['molecule_property_summary', 'mixture_composition_summary', 'catalogue_counts', 'toxicity_summary']) v;
+select is((select count(*)::int from public.catalogue_refresh_status where last_refreshed_at is not null and last_duration_ms is not null), 4,
   'the status view shows when each view last refreshed and how long it took');
 select throws_ok($$select private.refresh_catalogue_view('molecules')$$, '22023', null, 'only registered catalogue views can be refreshed');
 

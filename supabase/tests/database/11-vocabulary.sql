@@ -17,13 +17,19 @@ select is(
         'mixtures.confidence: confidence_label', 'mixtures.total_unit: concentration_unit', 'mixtures.visibility: visibility',
         'molecular_properties.confidence: confidence_label', 'molecular_properties.visibility: visibility',
         'molecule_identifiers.visibility: visibility', 'molecules.confidence: confidence_label', 'molecules.visibility: visibility',
-        'team_invitations.role: team_role', 'team_members.role: team_role'],
-  'every visibility, confidence, concentration-unit and team-role column of public uses its domain');
+        'team_invitations.role: team_role', 'team_members.role: team_role',
+        'toxicity_import_errors.visibility: visibility', 'toxicity_import_jobs.status: toxicity_import_status',
+        'toxicity_import_jobs.target_visibility: visibility', 'toxicity_import_jobs.visibility: visibility',
+        'toxicity_records.qualifier: toxicity_qualifier', 'toxicity_records.value_type: toxicity_value_type',
+        'toxicity_records.visibility: visibility'],
+  'every visibility, confidence, concentration-unit, team-role and toxicity-vocabulary column of public uses its domain');
 select is(
   (select coalesce(array_agg(format('%s.%s', c.table_name, c.column_name) order by 1), '{}')
    from information_schema.columns c
    where c.table_schema = 'public' and c.column_name in ('visibility', 'confidence', 'unit', 'total_unit', 'role')
-     and c.domain_name is null and c.table_name not in ('molecular_properties', 'mixture_components', 'catalogue_refresh_status')),
+     and c.domain_name is null and c.table_name not in ('molecular_properties', 'mixture_components', 'catalogue_refresh_status')
+     -- a toxicity record's unit is the canonical unit of its value type, fixed by a constraint
+     and format('%s.%s', c.table_name, c.column_name) <> 'toxicity_records.unit'),
   '{}'::text[], 'no other table keeps such a column as plain text');
 select is(
   (select coalesce(array_agg(format('%s: %s', c.conrelid::regclass, c.conname) order by 1), '{}') from pg_constraint c
