@@ -4,7 +4,7 @@
 import { call } from "../api.ts";
 import { download, h, replace, status } from "../dom.ts";
 import { errorBox } from "../errors.ts";
-import { cell, type LookupRow } from "../models.ts";
+import { type LookupResponse, summaryLine } from "../models.ts";
 
 export const MAX_IDENTIFIERS = 1000;
 
@@ -14,7 +14,7 @@ export function parseIdentifiers(text: string): string[] {
 }
 
 function statusBadge(s: string) {
-  const words: Record<string, string> = { found: "Found", unknown: "Unknown", ambiguous: "Ambiguous" };
+  const words: Record<string, string> = { found: "Found", unknown: "Unknown", ambiguous: "Ambiguous", invalid: "Invalid" };
   return h("span", { class: `badge badge-${s}` }, words[s] ?? s);
 }
 
@@ -62,16 +62,19 @@ export function lookupPage(el: HTMLElement) {
         replace(out, status(`Looking up ${ids.length} identifier${ids.length === 1 ? "" : "s"}…`));
         csvButton.disabled = true;
         try {
-          const r = await call<{ results: LookupRow[] }>("lookup", { body: { identifiers: ids } });
+          // The table needs the summaries only; the CSV has every record.
+          const r = await call<LookupResponse>("lookup", { body: { identifiers: ids, records_per_identifier: 0 } });
           lastIds = ids;
           csvButton.disabled = false;
           csvNote.textContent = "";
-          const counts = { found: 0, unknown: 0, ambiguous: 0 } as Record<string, number>;
-          for (const row of r.results) counts[row.status] = (counts[row.status] ?? 0) + 1;
+          const counts = r.counts;
           replace(
             out,
             h("h2", { id: "lookup-results-h" }, "Results"),
-            status(`${counts.found} found, ${counts.unknown} unknown, ${counts.ambiguous} ambiguous (of ${r.results.length}).`),
+            status(
+              `${counts.found} found, ${counts.unknown} unknown, ${counts.ambiguous} ambiguous` +
+                `${counts.invalid ? `, ${counts.invalid} invalid` : ""} (of ${r.results.length}).`,
+            ),
             h("div", { class: "actions" }, csvButton, csvNote),
             h(
               "div",
@@ -89,7 +92,7 @@ export function lookupPage(el: HTMLElement) {
                       "tr",
                       { "data-status": row.status },
                       h("td", { class: "num" }, String(i + 1)),
-                      h("td", null, h("code", null, row.identifier), row.kind ? h("span", { class: "s-detail" }, ` ${row.kind}`) : null),
+                      h("td", null, h("code", null, row.input), row.kind ? h("span", { class: "s-detail" }, ` ${row.kind.replace(/_/g, " ")}`) : null),
                       h("td", null, statusBadge(row.status)),
                       h(
                         "td",
@@ -97,10 +100,15 @@ export function lookupPage(el: HTMLElement) {
                         row.molecule
                           ? h("a", { href: `#/molecules/${encodeURIComponent(row.molecule.id)}` }, row.molecule.name)
                           : row.status === "ambiguous"
-                          ? `${row.candidates?.length ?? "several"} molecules match: ${(row.candidates ?? []).map((c) => cell(c.name)).join(", ")}`
-                          : row.reason ?? "No molecule has this identifier (or it is private to a team you are not in).",
+                          ? [
+                            `${row.reason ?? "Several molecules match"}: `,
+                            (row.candidates ?? []).map((c, j) => [j ? ", " : "", h("a", { href: `#/molecules/${encodeURIComponent(c.id)}` }, c.name)]),
+                          ]
+                          : row.status === "invalid"
+                          ? `Not a valid identifier: ${row.reason ?? "unrecognised"}.`
+                          : "No molecule you can see has this identifier.",
                       ),
-                      h("td", null, row.summary ? cell(row.summary) : "—"),
+                      h("td", null, row.status === "found" ? summaryLine(row.summary) : "—"),
                     )
                   ),
                 ),

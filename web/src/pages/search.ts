@@ -9,16 +9,18 @@ import type { PageContext } from "../router.ts";
 
 /** The search route's hits for `q` (name, synonym or identifier prefix), best first. */
 export async function searchMolecules(q: string, limit = 10): Promise<SearchHit[]> {
-  const r = await call<{ results?: SearchHit[]; suggestions?: SearchHit[] }>(
-    `search?q=${encodeURIComponent(q)}&limit=${limit}`,
-  );
-  return r.results ?? r.suggestions ?? [];
+  const r = await call<{ q: string; items: SearchHit[] }>(`search?q=${encodeURIComponent(q.slice(0, 200))}&limit=${limit}`);
+  return r.items;
 }
 
 export function hitToSuggestion(hit: SearchHit): Suggestion {
-  const ids = [hit.cas && `CAS ${hit.cas}`, hit.formula, hit.matched && hit.matched !== hit.name && `matched “${hit.matched}”`]
-    .filter(Boolean)
-    .join(" · ");
+  const m = hit.matched;
+  const ids = [
+    hit.cas && `CAS ${hit.cas}`,
+    m.value && m.value !== hit.name && `${m.field.replace(/_/g, " ")} “${m.value}”`,
+    hit.team_id ? "private to your team" : null,
+    hit.has_records ? null : "no toxicity records",
+  ].filter(Boolean).join(" · ");
   return { ref: hit.id, label: hit.name, detail: ids || undefined };
 }
 
