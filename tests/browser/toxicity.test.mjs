@@ -111,6 +111,26 @@ test("anonymous: search DMSO, pick the suggestion → profile with identity, sum
   }
 });
 
+test("at a phone's width the profile and the lookup results fit the screen and stay free of serious axe violations", opts, async () => {
+  for (const path of [`#/molecules/${MOLECULES.dmso}`, "#/lookup"]) {
+    const page = await openApp(browser, path, { viewport: { width: 390, height: 844 } });
+    try {
+      if (path === "#/lookup") {
+        await page.getByLabel("Identifiers").fill("DMSO\nglycerol\nNO-SUCH-CPA-123");
+        await page.getByRole("button", { name: "Look up" }).click();
+        await page.locator("table.lookup tbody tr").first().waitFor();
+      } else await page.locator("table.records").waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 1, `${path}: the page is ${overflow}px wider than the screen`);
+      assert.deepEqual(await seriousViolations(page), [], path);
+      assert.deepEqual(consoleErrors(page, charts ? [] : [/status of 404/]), [], path);
+      await screenshot(page, path === "#/lookup" ? "lookup-phone" : "profile-phone");
+    } finally {
+      await page.context().close();
+    }
+  }
+});
+
 test("anonymous: DMSO's profile draws its chart (SVG with data marks)", chartOpts, async () => {
   const page = await openApp(browser, "#/");
   try {

@@ -124,6 +124,11 @@ function identity(m: Profile["molecule"]): HTMLElement {
   );
 }
 
+/** A table in a region that scrolls sideways on narrow screens (focusable, so the keyboard can scroll it). */
+function scroll(name: string, ...table: Parameters<typeof h<"table">>): HTMLElement {
+  return h("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-label": name }, h(...table));
+}
+
 function summaryView(rows: SummaryRow[]): HTMLElement[] {
   return rows.map((s) =>
     h(
@@ -139,7 +144,8 @@ function summaryView(rows: SummaryRow[]): HTMLElement[] {
         ".",
       ),
       s.ld50.length
-        ? h(
+        ? scroll(
+          "LD50 by species and route",
           "table",
           { class: "mini" },
           h("caption", null, "LD50 by species and route (mg/kg)"),
@@ -148,7 +154,8 @@ function summaryView(rows: SummaryRow[]): HTMLElement[] {
         )
         : null,
       s.hit_calls.length
-        ? h(
+        ? scroll(
+          "Assay hit calls by endpoint",
           "table",
           { class: "mini" },
           h("caption", null, "Assay hit calls by endpoint"),
