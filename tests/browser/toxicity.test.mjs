@@ -27,7 +27,7 @@ const missing = await toxicityApiMissing();
 const opts = missing ? { skip: `${missing}: the pages that read it cannot be tested` } : {};
 const charts = !missing && await hasRoute("GET", `/molecules/${MOLECULES.dmso}/chart`);
 const estimates = !missing &&
-  await hasRoute("POST", "/mixtures/estimate", { components: [{ molecule: MOLECULES.dmso, value: 10, unit: "% w/w" }] });
+  await hasRoute("POST", "/mixtures/estimate", { components: [{ molecule: MOLECULES.dmso, concentration: 10, unit: "% w/w" }] });
 const savedMixtures = !missing && await hasRoute("GET", "/mixtures/762d4ba3-cccf-55a1-b17a-8b8e842aa4f0");
 const chartOpts = missing ? opts : charts ? {} : { skip: "the toxicity function has no chart route (GET /molecules/{ref}/chart) yet" };
 const estimateOpts = missing

@@ -287,7 +287,7 @@ export function mixturesPage(el: HTMLElement, ctx: PageContext) {
         }
         const d = density.value.trim();
         const body = {
-          components: components.map((c) => ({ molecule: c.molecule, value: c.value, unit: c.unit })),
+          components: components.map((c) => ({ molecule: c.molecule, concentration: c.value, unit: c.unit })),
           water: waterRemainder.checked ? "remainder" : null,
           solution_density: d ? Number(d.replace(",", ".")) : null,
         };
