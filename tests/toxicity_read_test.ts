@@ -14,7 +14,7 @@ import { cacheMetrics, ToxicityCache } from "../supabase/functions/toxicity/cach
 import { readRoutes } from "../supabase/functions/toxicity/read.ts";
 import { classify, LOOKUP_CSV_COLUMNS } from "../supabase/functions/toxicity/schemas.ts";
 import { adminSql, counterTotal, FUNCTIONS_URL, POOLER_URL, signToken } from "./_helpers.ts";
-import { createClient, getToken, TEAMS } from "./_tokens.ts";
+import { createClient, getToken, liveServiceClaims, TEAMS } from "./_tokens.ts";
 import {
   ALICE,
   ALPHA_SECRETS,
@@ -617,6 +617,48 @@ Deno.test({
       headers: { "if-none-match": `W/${s1.headers.get("etag")}, "other"` },
     });
     assert.equal(s2.status, 304);
+  },
+});
+
+Deno.test({
+  name: "the candidate definers (names, search) answer only rows the caller may read, whoever calls them directly",
+  ...opts,
+  fn: async () => {
+    await setup();
+    const named = (claims: Record<string, unknown>) =>
+      testDb().queryAs<{ id: string }[]>(
+        claims as never,
+        (tx) =>
+          tx`select id::text from private.molecules_named(array[${SECRET.name}, ${AMBIG_PUB.name}, ${AMBIG_ALPHA.name}]::text[])`,
+        { readOnly: true },
+      );
+    const hits = (claims: Record<string, unknown>) =>
+      testDb().queryAs<{ id: string }[]>(
+        claims as never,
+        (tx) => tx`select id::text from private.molecule_search_hits('apitest', 100)`,
+        { readOnly: true },
+      );
+    const svcRead = await liveServiceClaims(TEAMS.Alpha, "toxicity:read molecules:read");
+    const svcNoMolecules = await liveServiceClaims(TEAMS.Alpha, "toxicity:read");
+    const cases: [string, Record<string, unknown>, boolean, boolean][] = [
+      // caller, claims, sees Alpha's molecules, sees public ones
+      ["anon", CALLERS.anon.claims, false, true],
+      ["bob", CALLERS.bob.claims, false, true],
+      ["dave", CALLERS.dave.claims, false, true],
+      ["alice", CALLERS.alice.claims, true, true],
+      ["Alpha's client with molecules:read", svcRead, true, true],
+      ["Alpha's client without molecules:read", svcNoMolecules, false, false],
+    ];
+    for (const [who, claims, alpha, pub] of cases) {
+      for (
+        const [what, rows] of [["molecules_named", await named(claims)], ["molecule_search_hits", await hits(claims)]]
+      ) {
+        const ids = (rows as { id: string }[]).map((r) => r.id);
+        assert.equal(ids.includes(SECRET.id), alpha, `${who} ${what}: Alpha's private molecule`);
+        assert.equal(ids.includes(AMBIG_ALPHA.id), alpha, `${who} ${what}: Alpha's private copy`);
+        assert.equal(ids.includes(AMBIG_PUB.id), pub, `${who} ${what}: the public molecule`);
+      }
+    }
   },
 });
 

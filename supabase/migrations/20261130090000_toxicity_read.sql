@@ -7,6 +7,7 @@
  *   private.toxicity_resolve(items jsonb)          identifiers → readable molecules (set-based, in input order)
  *   private.toxicity_lookup(items, types, limit)   one row per identifier: matches, summary, records
  *   private.toxicity_search(q, limit)              name, synonym and identifier-prefix search, ranked
+ * with two definers that find candidates through the indexes and return only readable ids (see below),
  * and a cache key the function's in-isolate cache is keyed by:
  *   private.toxicity_read_version()                a fingerprint of what the caller's read set last changed
  * Indexes: names and synonyms lower-cased (exact lookup: GIN on the array; search: trigram GIN), and
@@ -64,6 +65,48 @@ create index molecule_identifiers_value_prefix_idx on public.molecule_identifier
 
 /** --- Resolution of identifiers --- */
 
+/*
+ * Why two definers below. Row-level security keeps any qual whose function is not leakproof from running
+ * before the policy's own quals, so an index on an expression (lower-cased names, trigrams, text_pattern_ops
+ * ranges) is never used for a query as anon, a user or a service client: every name lookup or search would
+ * scan every molecule the policy lets through. These two read the molecules as their owner (indexes usable),
+ * keep only the rows the caller may read (private.row_readable(), the policies' read rule, and for a service
+ * client the molecules:read scope), and return ids; the invoker functions then read the molecules under the
+ * caller's row-level security as usual.
+ */
+
+/**
+ * private.molecules_named(p_names text[]) returns table (name text, id uuid)
+ * For each name (compared lower-cased), the readable molecules whose name or a synonym it is, at most 6 per
+ * name. At most 1000 names (22023).
+ */
+create or replace function private.molecules_named(p_names pg_catalog.text[])
+returns table (name pg_catalog.text, id pg_catalog.uuid)
+language plpgsql
+stable
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+  if pg_catalog.cardinality(p_names) > 1000 then
+    raise exception 'at most 1000 names' using errcode = '22023';
+  end if;
+  return query
+  select n.name, x.id
+  from (select distinct pg_catalog.lower(u) as name from pg_catalog.unnest(p_names) as u) as n
+  cross join lateral (
+    select m.id
+    from public.molecules as m
+    where private.lower_names(array[m.name] || m.synonyms) operator(pg_catalog.@>) array[n.name]
+      and private.row_readable(m.team_id, m.visibility)
+      and (pg_catalog.current_setting('role') <> 'cryo_service' or private.service_has_scope('molecules', 'read'))
+    limit 6
+  ) as x;
+end
+$$;
+comment on function private.molecules_named(pg_catalog.text[]) is
+  'Readable molecules by exact name or synonym (lower-cased), ≤ 6 per name, through the name index (definer, readable rows only).';
+
 /**
  * private.toxicity_resolve(p_items jsonb) returns table (ord int, molecule_id uuid)
  * p_items: a JSON array of [kind, value] pairs, kind one of id, inchikey, cas, dtxsid, pubchem_cid,
@@ -71,18 +114,25 @@ create index molecule_identifiers_value_prefix_idx on public.molecule_identifier
  * digit, a PubChem CID as digits). Answers, per item (1-based ord), the molecules the caller can read that
  * the identifier names: on the molecule itself (id, InChIKey, CAS, PubChem CID, name or synonym, case-
  * insensitive) or in molecule_identifiers; at most 6 per item (more than one is ambiguous). Unknown kinds
- * match nothing. Invoker: row-level security decides.
+ * match nothing. Invoker: row-level security decides (names: see private.molecules_named()).
  */
 create or replace function private.toxicity_resolve(p_items pg_catalog.jsonb)
 returns table (ord pg_catalog.int4, molecule_id pg_catalog.uuid)
 language sql
 stable
 security invoker
+-- A typical answer is one row per item: an estimate of 100 (not the default 1000) keeps the joins on it
+-- nested loops over the primary keys instead of hashing the whole molecules table.
+rows 100
 set search_path = pg_catalog, pg_temp
 as $$
   with items as (
     select e.ord::pg_catalog.int4 as ord, e.item operator(pg_catalog.->>) 0 as kind, e.item operator(pg_catalog.->>) 1 as value
     from pg_catalog.jsonb_array_elements(p_items) with ordinality as e (item, ord)
+  ),
+  named as materialized (
+    select n.name, n.id
+    from private.molecules_named(array(select i.value from items as i where i.kind = 'name')) as n
   )
   select i.ord, h.id
   from items as i
@@ -101,12 +151,15 @@ as $$
       union all
       select mi.molecule_id from public.molecule_identifiers as mi
       where i.kind in ('cas', 'dtxsid', 'pubchem_cid', 'chembl_id') and mi.kind = i.kind and mi.value = i.value
-      union all
-      select m.id from public.molecules as m
-      where i.kind = 'name' and private.lower_names(array[m.name] || m.synonyms) operator(pg_catalog.@>) array[pg_catalog.lower(i.value)]
     ) as x
     limit 6
   ) as h
+  union all
+  -- Names by a hash join on the names found (at most 6 each), not a scan of them per item.
+  select i.ord, nm.id
+  from items as i
+  join named as nm on nm.name = pg_catalog.lower(i.value)
+  where i.kind = 'name'
 $$;
 comment on function private.toxicity_resolve(pg_catalog.jsonb) is
   'Identifiers ([kind, value] pairs) to the readable molecules they name, per 1-based position; at most 6 each (invoker).';
@@ -149,52 +202,55 @@ begin
            pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
              'id', m.id, 'name', m.name, 'inchikey', m.inchikey, 'cas', m.cas, 'pubchem_cid', m.pubchem_cid,
              'kind', m.kind, 'visibility', m.visibility, 'team_id', m.team_id) order by m.name, m.id) as matches,
-           pg_catalog.count(*) as n,
-           (pg_catalog.array_agg(m.id))[1] as first_id
+           -- The molecule when the identifier names exactly one (no filtered CTE: its row estimate would
+           -- be tiny and turn the joins below into nested loops over every item).
+           case when pg_catalog.count(*) = 1 then (pg_catalog.array_agg(m.id))[1] end as only_id
     from res join public.molecules as m on m.id = res.molecule_id
     group by res.ord
-  ),
-  found as (
-    select per.ord, per.first_id as id from per where per.n = 1
   ),
   summ as (
     select s.molecule_id,
            pg_catalog.jsonb_agg(pg_catalog.to_jsonb(s) operator(pg_catalog.-) 'molecule_id' order by s.team_id nulls first) as rows
-    from private.read_toxicity_summary(array(select distinct f.id from found as f)) as s
+    from private.read_toxicity_summary(array(select distinct per.only_id from per where per.only_id is not null)) as s
     group by s.molecule_id
   ),
-  recs as (
-    select f.ord, page.records, page.more
-    from found as f
+  -- The page of each found molecule through its index (molecule_id, value_type, id); the names of source,
+  -- endpoint and assay joined afterwards, once per record by hash (small reference tables).
+  page as (
+    select per.ord, x.n, x.t
+    from per
     cross join lateral (
-      select pg_catalog.jsonb_agg(x.j order by x.n) filter (where x.n <= p_limit) as records,
-             pg_catalog.count(*) > p_limit as more
-      from (
-        select pg_catalog.row_number() over (order by t.value_type, t.id) as n,
-               pg_catalog.jsonb_build_object(
-                 'id', t.id, 'value_type', t.value_type, 'qualifier', t.qualifier, 'value', t.value, 'unit', t.unit,
-                 'raw_qualifier', t.raw_qualifier, 'raw_value', t.raw_value, 'raw_unit', t.raw_unit,
-                 'species', t.species, 'route', t.route, 'duration', t.duration, 'sex', t.sex,
-                 'endpoint', e.code, 'assay', a.source_assay_id, 'assay_name', a.name,
-                 'source', s.name, 'citation', coalesce(t.citation, s.citation), 'url', coalesce(t.url, s.url),
-                 'molecule_match', t.molecule_match, 'visibility', t.visibility, 'team_id', t.team_id) as j
-        from public.toxicity_records as t
-        left join public.toxicity_sources as s on s.id = t.source_id
-        left join public.toxicity_endpoints as e on e.id = t.endpoint_id
-        left join public.toxicity_assays as a on a.id = t.assay_id
-        where t.molecule_id = f.id
-          and (p_value_types is null or t.value_type operator(pg_catalog.=) any (p_value_types))
-        order by t.value_type, t.id
-        limit p_limit + 1
-      ) as x
-    ) as page
+      select pg_catalog.row_number() over (order by t.value_type, t.id) as n, t
+      from public.toxicity_records as t
+      where t.molecule_id = per.only_id
+        and (p_value_types is null or t.value_type operator(pg_catalog.=) any (p_value_types))
+      order by t.value_type, t.id
+      limit p_limit + 1
+    ) as x
+    where per.only_id is not null
+  ),
+  recs as (
+    select p.ord,
+           pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+             'id', (p.t).id, 'value_type', (p.t).value_type, 'qualifier', (p.t).qualifier, 'value', (p.t).value,
+             'unit', (p.t).unit, 'raw_qualifier', (p.t).raw_qualifier, 'raw_value', (p.t).raw_value,
+             'raw_unit', (p.t).raw_unit, 'species', (p.t).species, 'route', (p.t).route, 'duration', (p.t).duration,
+             'sex', (p.t).sex, 'endpoint', e.code, 'assay', a.source_assay_id, 'assay_name', a.name, 'source', s.name,
+             'citation', coalesce((p.t).citation, s.citation), 'url', coalesce((p.t).url, s.url),
+             'molecule_match', (p.t).molecule_match, 'visibility', (p.t).visibility, 'team_id', (p.t).team_id)
+             order by p.n) filter (where p.n <= p_limit) as records,
+           pg_catalog.count(*) > p_limit as more
+    from page as p
+    left join public.toxicity_sources as s on s.id = (p.t).source_id
+    left join public.toxicity_endpoints as e on e.id = (p.t).endpoint_id
+    left join public.toxicity_assays as a on a.id = (p.t).assay_id
+    group by p.ord
   )
   select i.ord::pg_catalog.int4, coalesce(per.matches, '[]'::pg_catalog.jsonb), coalesce(summ.rows, '[]'::pg_catalog.jsonb),
          coalesce(recs.records, '[]'::pg_catalog.jsonb), coalesce(recs.more, false)
   from pg_catalog.jsonb_array_elements(p_items) with ordinality as i (item, ord)
   left join per on per.ord = i.ord
-  left join found on found.ord = i.ord
-  left join summ on summ.molecule_id = found.id
+  left join summ on summ.molecule_id = per.only_id
   left join recs on recs.ord = i.ord
   order by i.ord;
 end
@@ -205,92 +261,136 @@ comment on function private.toxicity_lookup(pg_catalog.jsonb, pg_catalog.text[],
 /** --- Search --- */
 
 /**
- * private.toxicity_search(q text, p_limit int) returns table (id, name, synonyms, inchikey, cas, pubchem_cid,
- * visibility, team_id, matched_field, matched_value, rank, has_records)
- * Readable molecules whose name or a synonym equals q (rank 1), starts with it (0.9), or resembles it
- * (a synonym starting with q: 0.85; trigram word similarity, for q of 3 characters or more: 0.8 ×
- * similarity), or whose InChIKey, CAS,
- * DTXSID, ChEMBL id or PubChem CID starts with q (0.95; PubChem CID: equal). Best rank first, then name.
- * q is 1..200 characters, matched literally (no wildcards). Invoker: row-level security decides.
+ * private.molecule_search_hits(q text, p_limit int) returns table (id uuid, field text, value text, rank float8)
+ * The best p_limit readable molecules for a search box (definer for the indexes, readable rows only: see
+ * private.molecules_named()): name or synonym equal to q (rank 1), an identifier (InChIKey, CAS, DTXSID,
+ * ChEMBL id, PubChem CID) starting with q (0.95; PubChem CID: equal), the name starting with q (0.9), a
+ * synonym starting with q (0.85), or, for q of 3 characters or more, trigram word similarity × 0.8. Each
+ * way contributes at most 200 candidates. q is matched literally (no wildcards).
  */
-create or replace function private.toxicity_search(p_q pg_catalog.text, p_limit pg_catalog.int4)
-returns table (id pg_catalog.uuid, name pg_catalog.text, synonyms pg_catalog.text[], inchikey pg_catalog.text,
-               cas pg_catalog.text, pubchem_cid pg_catalog.int8, visibility pg_catalog.text, team_id pg_catalog.uuid,
-               matched_field pg_catalog.text, matched_value pg_catalog.text, rank pg_catalog.float8,
-               has_records pg_catalog.bool)
+create or replace function private.molecule_search_hits(p_q pg_catalog.text, p_limit pg_catalog.int4)
+returns table (id pg_catalog.uuid, field pg_catalog.text, value pg_catalog.text, rank pg_catalog.float8)
 language plpgsql
 stable
-security invoker
+security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
   q pg_catalog.text := pg_catalog.lower(pg_catalog.btrim(p_q));
   uq pg_catalog.text := pg_catalog.upper(pg_catalog.btrim(p_q));
-  -- Prefixes as byte-order ranges (text_pattern_ops indexes): no LIKE, so no wildcard in q means anything,
+  -- Prefixes as byte-order ranges (text_pattern_ops indexes): no LIKE, so no character of q is a wildcard,
   -- and the range works in a generic plan too. U+10FFFF sorts after every character.
   top pg_catalog.text := pg_catalog.chr(1114111);
+  svc_ok pg_catalog.bool := pg_catalog.current_setting('role') <> 'cryo_service' or private.service_has_scope('molecules', 'read');
 begin
   if q is null or pg_catalog.length(q) < 1 or pg_catalog.length(q) > 200 or p_limit is null or p_limit < 1 or p_limit > 100 then
     raise exception 'search: q is 1..200 characters and the limit 1..100' using errcode = '22023';
   end if;
+  if not svc_ok then
+    return;
+  end if;
   return query
   with hits as (
-    select m.id as mid, case when pg_catalog.lower(m.name) = q then 'name' else 'synonym' end as field,
-           m.name as val, 1.0::pg_catalog.float8 as r
-    from public.molecules as m
-    where private.lower_names(array[m.name] || m.synonyms) operator(pg_catalog.@>) array[q]
+    (select m.id as mid, case when pg_catalog.lower(m.name) = q then 'name' else 'synonym' end as f,
+            m.name as val, 1.0::pg_catalog.float8 as r
+     from public.molecules as m
+     where private.lower_names(array[m.name] || m.synonyms) operator(pg_catalog.@>) array[q]
+       and private.row_readable(m.team_id, m.visibility)
+     limit 200)
     union all
-    select m.id, 'name', m.name, 0.9
-    from public.molecules as m
-    where pg_catalog.lower(m.name) operator(pg_catalog.~>=~) q
-      and pg_catalog.lower(m.name) operator(pg_catalog.~<~) (q operator(pg_catalog.||) top)
+    (select m.id, 'name', m.name, 0.9
+     from public.molecules as m
+     where pg_catalog.lower(m.name) operator(pg_catalog.~>=~) q
+       and pg_catalog.lower(m.name) operator(pg_catalog.~<~) (q operator(pg_catalog.||) top)
+       and private.row_readable(m.team_id, m.visibility)
+     order by pg_catalog.lower(m.name) using operator(pg_catalog.~<~)
+     limit 200)
     union all
-    -- A synonym that starts with q ranks as a prefix match (0.85); otherwise by similarity.
-    select m.id, 'synonym', pg_catalog.array_to_string(m.synonyms, ', '),
-           case when exists (select from pg_catalog.unnest(m.synonyms) as s
-                             where pg_catalog.lower(s) operator(pg_catalog.~>=~) q
-                               and pg_catalog.lower(s) operator(pg_catalog.~<~) (q operator(pg_catalog.||) top))
-                then 0.85
-                else 0.8 * extensions.word_similarity(q, private.names_text(m.name, m.synonyms)) end
-    from public.molecules as m
-    where pg_catalog.length(q) >= 3
-      and q operator(extensions.<%) private.names_text(m.name, m.synonyms)
+    (select m.id, 'synonym', pg_catalog.array_to_string(m.synonyms, ', '),
+            case when exists (select from pg_catalog.unnest(m.synonyms) as s
+                              where pg_catalog.lower(s) operator(pg_catalog.~>=~) q
+                                and pg_catalog.lower(s) operator(pg_catalog.~<~) (q operator(pg_catalog.||) top))
+                 then 0.85
+                 else 0.8 * extensions.word_similarity(q, private.names_text(m.name, m.synonyms)) end
+     from public.molecules as m
+     where pg_catalog.length(q) >= 3
+       and q operator(extensions.<%) private.names_text(m.name, m.synonyms)
+       and private.row_readable(m.team_id, m.visibility)
+     limit 200)
     union all
-    select m.id, 'inchikey', m.inchikey, 0.95
-    from public.molecules as m
-    where pg_catalog.length(q) >= 2
-      and m.inchikey operator(pg_catalog.~>=~) uq and m.inchikey operator(pg_catalog.~<~) (uq operator(pg_catalog.||) top)
+    (select m.id, 'inchikey', m.inchikey, 0.95
+     from public.molecules as m
+     where pg_catalog.length(q) >= 2
+       and m.inchikey operator(pg_catalog.~>=~) uq and m.inchikey operator(pg_catalog.~<~) (uq operator(pg_catalog.||) top)
+       and private.row_readable(m.team_id, m.visibility)
+     limit 200)
     union all
-    select m.id, 'cas', m.cas, 0.95
-    from public.molecules as m
-    where m.cas operator(pg_catalog.~>=~) q and m.cas operator(pg_catalog.~<~) (q operator(pg_catalog.||) top)
-      and q operator(pg_catalog.~) '^[0-9]'
+    (select m.id, 'cas', m.cas, 0.95
+     from public.molecules as m
+     where q operator(pg_catalog.~) '^[0-9]'
+       and m.cas operator(pg_catalog.~>=~) q and m.cas operator(pg_catalog.~<~) (q operator(pg_catalog.||) top)
+       and private.row_readable(m.team_id, m.visibility)
+     limit 200)
     union all
-    select m.id, 'pubchem_cid', m.pubchem_cid::pg_catalog.text, 0.95
-    from public.molecules as m
-    where q operator(pg_catalog.~) '^[0-9]{1,18}$'
-      and m.pubchem_cid = (case when q operator(pg_catalog.~) '^[0-9]{1,18}$' then q::pg_catalog.int8 end)
+    (select m.id, 'pubchem_cid', m.pubchem_cid::pg_catalog.text, 0.95
+     from public.molecules as m
+     where q operator(pg_catalog.~) '^[0-9]{1,18}$'
+       and m.pubchem_cid = (case when q operator(pg_catalog.~) '^[0-9]{1,18}$' then q::pg_catalog.int8 end)
+       and private.row_readable(m.team_id, m.visibility)
+     limit 200)
     union all
-    select mi.molecule_id, mi.kind, mi.value, 0.95
-    from public.molecule_identifiers as mi
-    where pg_catalog.length(q) >= 2
-      and mi.value operator(pg_catalog.~>=~) uq and mi.value operator(pg_catalog.~<~) (uq operator(pg_catalog.||) top)
+    (select mi.molecule_id, mi.kind, mi.value, 0.95
+     from public.molecule_identifiers as mi
+     where pg_catalog.length(q) >= 2
+       and mi.value operator(pg_catalog.~>=~) uq and mi.value operator(pg_catalog.~<~) (uq operator(pg_catalog.||) top)
+       and private.row_readable(mi.team_id, mi.visibility)
+     limit 200)
   ),
   best as (
-    select distinct on (h.mid) h.mid, h.field, h.val, h.r
+    select distinct on (h.mid) h.mid, h.f, h.val, h.r
     from hits as h
-    order by h.mid, h.r desc, h.field
+    order by h.mid, h.r desc, h.f
   )
-  select m.id, m.name, m.synonyms, m.inchikey, m.cas, m.pubchem_cid, m.visibility::pg_catalog.text, m.team_id, b.field, b.val, b.r,
-         exists (select from public.toxicity_records as t where t.molecule_id = m.id)
+  select b.mid, b.f, b.val, b.r
   from best as b
   join public.molecules as m on m.id = b.mid
   order by b.r desc, m.name, m.id
   limit p_limit;
 end
 $$;
+comment on function private.molecule_search_hits(pg_catalog.text, pg_catalog.int4) is
+  'Search-box candidates among readable molecules (exact, identifier prefix, name prefix, trigram), ranked (definer, ids only).';
+
+/**
+ * private.toxicity_search(q text, p_limit int) returns table (id, name, synonyms, inchikey, cas, pubchem_cid,
+ * visibility, team_id, matched_field, matched_value, rank, has_records)
+ * The hits of private.molecule_search_hits(), read under the caller's row-level security, with whether the
+ * caller can read toxicity records of each. Best rank first, then name. Invoker.
+ */
+create or replace function private.toxicity_search(p_q pg_catalog.text, p_limit pg_catalog.int4)
+returns table (id pg_catalog.uuid, name pg_catalog.text, synonyms pg_catalog.text[], inchikey pg_catalog.text,
+               cas pg_catalog.text, pubchem_cid pg_catalog.int8, visibility pg_catalog.text, team_id pg_catalog.uuid,
+               matched_field pg_catalog.text, matched_value pg_catalog.text, rank pg_catalog.float8,
+               has_records pg_catalog.bool)
+language sql
+stable
+security invoker
+set search_path = pg_catalog, pg_temp
+as $$
+  select m.id, m.name, m.synonyms, m.inchikey, m.cas, m.pubchem_cid, m.visibility::pg_catalog.text, m.team_id,
+         h.field, h.value, h.rank,
+         exists (select from public.toxicity_records as t where t.molecule_id = m.id)
+  from private.molecule_search_hits(p_q, p_limit) as h
+  join public.molecules as m on m.id = h.id
+  order by h.rank desc, m.name, m.id
+$$;
 comment on function private.toxicity_search(pg_catalog.text, pg_catalog.int4) is
   'Search box: readable molecules by name, synonym (exact, prefix, trigram) or identifier prefix, ranked (invoker).';
+
+revoke execute on function private.molecules_named(pg_catalog.text[]),
+  private.molecule_search_hits(pg_catalog.text, pg_catalog.int4) from public, anon, authenticated, cryo_service;
+grant execute on function private.molecules_named(pg_catalog.text[]),
+  private.molecule_search_hits(pg_catalog.text, pg_catalog.int4) to anon, authenticated, cryo_service;
 
 revoke execute on function private.toxicity_resolve(pg_catalog.jsonb),
   private.toxicity_lookup(pg_catalog.jsonb, pg_catalog.text[], pg_catalog.int4),

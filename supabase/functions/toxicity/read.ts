@@ -60,11 +60,12 @@ function ifNoneMatch(header: string | undefined, etag: string): boolean {
 }
 
 /**
- * A JSON text answer of a GET, with its ETag (per caller: the read set is part of it), 304 on a matching
+ * A JSON text answer of a GET (X-Cache: HIT when it came from the isolate's cache), with its ETag (per caller: the read set is part of it), 304 on a matching
  * If-None-Match, and headers that keep shared caches out: private, revalidate every time, Vary: Authorization.
  */
-function sendJson(c: Context, readSet: string, body: string): Response {
+function sendJson(c: Context, readSet: string, body: string, hit: boolean): Response {
   const etag = etagOf(readSet, body);
+  c.header("X-Cache", hit ? "HIT" : "MISS");
   c.header("Cache-Control", "private, no-cache");
   c.header("Vary", "Authorization", { append: true });
   c.header("ETag", etag);
@@ -178,7 +179,7 @@ export function readRoutes(
     const readSet = readSetOf(p);
     const key = `profile\n${JSON.stringify([ref.kind, ref.value, q])}`;
     const cached = cache.get("profile", readSet, key, bypass(c));
-    if (cached !== undefined) return sendJson(c, readSet, cached);
+    if (cached !== undefined) return sendJson(c, readSet, cached, true);
 
     const items = JSON.stringify([[ref.kind, ref.value]]);
     const [[version], idRows, summaryRows, recordRows, sourceRows] = await database().queryAs<
@@ -265,7 +266,7 @@ export function readRoutes(
     const body = JSON.stringify(profile);
     cache.set(readSet, key, version.v, body);
     cache.confirm(readSet, version.v);
-    return sendJson(c, readSet, body);
+    return sendJson(c, readSet, body, false);
   });
 
   app.post("/lookup", validate("json", LookupBody), async (c) => {
@@ -275,6 +276,7 @@ export function readRoutes(
     const opts = JSON.stringify([body.value_types ?? null, body.records_per_identifier]);
     const skip = bypass(c);
     const results: LookupResult[] = new Array(body.identifiers.length);
+    let hits = 0;
     // Identifiers to ask the database about, each once however often it was sent: "kind\nvalue" → positions.
     const pending = new Map<string, number[]>();
     body.identifiers.forEach((input, index) => {
@@ -287,6 +289,7 @@ export function readRoutes(
       const id = `${k.kind}\n${k.value}`;
       const hit = cache.get("lookup", readSet, `lookup\n${id}\n${opts}`, skip);
       if (hit !== undefined) {
+        hits++;
         results[index] = { index, input: shown, kind: k.kind, ...JSON.parse(hit) };
         return;
       }
@@ -348,6 +351,8 @@ export function readRoutes(
       cache.confirm(readSet, version.v);
     }
 
+    // Identifiers answered from the cache / all of them (invalid ones never reach it).
+    c.header("X-Cache-Hits", `${hits}/${body.identifiers.length}`);
     if (wantsCsv(c)) {
       return c.body(csvStream(results), 200, {
         "Content-Type": "text/csv; charset=utf-8",
@@ -367,7 +372,7 @@ export function readRoutes(
     const readSet = readSetOf(p);
     const key = `search\n${q.toLowerCase()}\n${limit}`;
     const cached = cache.get("search", readSet, key, bypass(c));
-    if (cached !== undefined) return sendJson(c, readSet, cached);
+    if (cached !== undefined) return sendJson(c, readSet, cached, true);
     const [[version], rows] = await database().queryAs<[{ v: string }[], { j: any }[]]>(
       p.claims,
       (tx) => [
@@ -384,7 +389,7 @@ export function readRoutes(
     const body = JSON.stringify({ q, items: rows.map((r) => r.j) });
     cache.set(readSet, key, version.v, body);
     cache.confirm(readSet, version.v);
-    return sendJson(c, readSet, body);
+    return sendJson(c, readSet, body, false);
   });
 
   app.get("/metrics", validate("query", NoParams), async (c) => {
