@@ -133,6 +133,23 @@ export function toxicityFixtures(): Promise<void> {
   return done;
 }
 
+/**
+ * Deletes every fixture row (the suites after this one count the seed's rows exactly): the molecules (their
+ * records and identifiers go with them), then the source.
+ */
+export async function removeToxicityFixtures(): Promise<void> {
+  const sql = adminSql();
+  try {
+    await sql`delete from public.molecules where id in ${sql([PUB.id, SECRET.id, AMBIG_PUB.id, AMBIG_ALPHA.id])}`;
+    await sql`delete from public.toxicity_records where source_id = ${SOURCE}`;
+    await sql`delete from public.toxicity_sources where id = ${SOURCE}`;
+    await sql`select private.refresh_catalogue_view('toxicity_summary')`;
+  } finally {
+    await sql.end();
+  }
+  done = undefined;
+}
+
 /** Throws unless none of `secrets` occurs in `text` (case-insensitive). */
 export function assertNoSecrets(text: string, secrets: string[], what: string) {
   const lower = text.toLowerCase();

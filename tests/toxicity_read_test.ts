@@ -26,6 +26,7 @@ import {
   DAVE,
   PUB,
   PUBLIC_RECORDS,
+  removeToxicityFixtures,
   SECRET,
   toxicityFixtures,
 } from "./_toxicity_fixtures.ts";
@@ -662,6 +663,44 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "the cache version: a team's private write changes its members' version only; public writes everyone's",
+  ...opts,
+  fn: async () => {
+    await setup();
+    const version = async (p: Principal) =>
+      (await testDb().queryAs<{ v: string }[]>(
+        p.claims,
+        (tx) => tx`select private.toxicity_read_version()::text as v`,
+        {
+          readOnly: true,
+        },
+      ))[0].v;
+    const all = async () =>
+      Object.fromEntries(await Promise.all(Object.entries(CALLERS).map(async ([k, p]) => [k, await version(p)])));
+    const write = async (team: string | null) => {
+      const sql = adminSql();
+      try {
+        await sql`update public.toxicity_records set duration = coalesce(duration, '') || ''
+                  where molecule_id = ${PUB.id} and team_id is not distinct from ${team}`;
+      } finally {
+        await sql.end();
+      }
+    };
+    const v0 = await all();
+    assert.equal(new Set(Object.values(v0)).size, 4, "each read set has its own fingerprint");
+    await write(TEAMS.Alpha);
+    const v1 = await all();
+    assert.notEqual(v1.alice, v0.alice, "Alpha's member sees a new version");
+    assert.equal(v1.anon, v0.anon, "anon learns nothing of Alpha's write");
+    assert.equal(v1.bob, v0.bob, "Beta's member learns nothing of it");
+    assert.equal(v1.dave, v0.dave);
+    await write(null);
+    const v2 = await all();
+    for (const who of Object.keys(CALLERS)) assert.notEqual(v2[who], v1[who], `${who}: a public write is everyone's`);
+  },
+});
+
 Deno.test("identifier classification: kinds detected, values normalized, bad ones invalid with a reason", () => {
   const k = (i: Parameters<typeof classify>[0]) => classify(i);
   assert.deepEqual(k("67-68-5"), { ok: true, kind: "cas", value: "67-68-5" });
@@ -723,6 +762,26 @@ Deno.test({
   },
 });
 
+Deno.test("over HTTP: browsers may send If-None-Match and read the ETag, cache status and CSV file name", async () => {
+  const pre = await fetch(`${FUNCTIONS_URL}/toxicity/lookup`, {
+    method: "OPTIONS",
+    headers: {
+      origin: "https://app.example.org",
+      "access-control-request-method": "POST",
+      "access-control-request-headers": "authorization, content-type, if-none-match",
+    },
+  });
+  await pre.body?.cancel();
+  assert.equal(pre.status, 204);
+  assert.match(pre.headers.get("access-control-allow-headers") ?? "", /if-none-match/i);
+  const r = await fetch(`${FUNCTIONS_URL}/toxicity/search?q=glycerol`, {
+    headers: { origin: "https://app.example.org" },
+  });
+  await r.body?.cancel();
+  const exposed = (r.headers.get("access-control-expose-headers") ?? "").toLowerCase();
+  for (const h of ["etag", "x-cache", "x-cache-hits", "content-disposition"]) assert.match(exposed, new RegExp(h));
+});
+
 Deno.test({
   name: "over HTTP: the OpenAPI document is valid OpenAPI 3.1 and describes every route the app serves",
   ...opts,
@@ -764,7 +823,18 @@ Deno.test({
     const text = await r.text();
     assert.match(text, /^cryo_toxicity_cache_hits_total\{route="search"\} [1-9]/m);
     assert.match(text, /^cryo_toxicity_cache_misses_total\{route="search",reason="[a-z]+"\} [1-9]/m);
+    // Locally one process serves every function, so the health function's metrics show them too.
+    const health = await fetch(`${FUNCTIONS_URL}/health/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(health.status, 200);
+    assert.match(await health.text(), /^cryo_toxicity_cache_hits_total\{route="search"\} [1-9]/m);
   },
 });
 
-Deno.test({ name: "close the test database", ...opts, fn: async () => await db?.end() });
+Deno.test({
+  name: "remove the fixtures and close the test database",
+  ...opts,
+  fn: async () => {
+    await removeToxicityFixtures();
+    await db?.end();
+  },
+});

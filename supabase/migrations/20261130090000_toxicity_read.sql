@@ -59,7 +59,9 @@ create index molecules_lower_names_idx on public.molecules using gin (private.lo
 create index molecules_names_trgm_idx on public.molecules
 using gin (private.names_text(name, synonyms) extensions.gin_trgm_ops);
 create index molecules_lower_name_prefix_idx on public.molecules (pg_catalog.lower(name) text_pattern_ops);
-create index molecules_inchikey_prefix_idx on public.molecules (inchikey text_pattern_ops);
+-- InChIKey prefixes in byte order (collation "C"), so that this index never competes with
+-- molecules_inchikey_idx for the equality lookups that one serves.
+create index molecules_inchikey_prefix_idx on public.molecules (inchikey collate "C");
 create index molecules_cas_prefix_idx on public.molecules (cas text_pattern_ops);
 create index molecule_identifiers_value_prefix_idx on public.molecule_identifiers (value text_pattern_ops);
 
@@ -321,7 +323,7 @@ begin
     (select m.id, 'inchikey', m.inchikey, 0.95
      from public.molecules as m
      where pg_catalog.length(q) >= 2
-       and m.inchikey operator(pg_catalog.~>=~) uq and m.inchikey operator(pg_catalog.~<~) (uq operator(pg_catalog.||) top)
+       and (m.inchikey collate "C") >= uq and (m.inchikey collate "C") < (uq operator(pg_catalog.||) top)
        and private.row_readable(m.team_id, m.visibility)
      limit 200)
     union all

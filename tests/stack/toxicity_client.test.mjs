@@ -1,7 +1,7 @@
 // A real client of the toxicity API: supabase-js `functions.invoke` from Node against the test stack's
 // gateway, as docs/toxicity-api.md shows it: a lookup answered in input order, the same as CSV, and a user's
 // token reaching the user's team's records that the anon key does not.
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { createClient } from "@supabase/supabase-js";
 import postgres from "postgres";
@@ -40,6 +40,17 @@ class NoRealtime {
     throw new Error("Realtime is not used here");
   }
 }
+
+// The seed's rows are counted exactly by other suites: leave nothing behind.
+after(async () => {
+  const sql = postgres(c.dbUrl, { max: 1, onnotice: () => {} });
+  try {
+    await sql`delete from public.toxicity_records where id = ${RECORD}`;
+    await sql`delete from public.toxicity_sources where name = 'apitest-node-source'`;
+  } finally {
+    await sql.end();
+  }
+});
 
 /** A supabase-js client of the test stack, as anon (its anon key) or with a user's access token. */
 async function client(accessToken) {

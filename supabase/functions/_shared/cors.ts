@@ -4,11 +4,26 @@
 import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 
-/** The request headers supabase-js sends (as Supabase's own functions allow). */
-export const CORS_ALLOW_HEADERS = ["authorization", "x-client-info", "apikey", "content-type"];
+/**
+ * The request headers supabase-js sends (as Supabase's own functions allow), and If-None-Match for clients
+ * that revalidate an ETag themselves (the toxicity API's GETs).
+ */
+export const CORS_ALLOW_HEADERS = ["authorization", "x-client-info", "apikey", "content-type", "if-none-match"];
 const CORS_ALLOW_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
-/** Response headers a browser script may read: how long to back off, and the error codes' content type. */
-const CORS_EXPOSE_HEADERS = ["retry-after", "content-type", "x-request-id", "www-authenticate"];
+/**
+ * Response headers a browser script may read: how long to back off, the error codes' content type, and the
+ * toxicity API's ETag, cache status and CSV file name.
+ */
+export const CORS_EXPOSE_HEADERS = [
+  "retry-after",
+  "content-type",
+  "x-request-id",
+  "www-authenticate",
+  "etag",
+  "x-cache",
+  "x-cache-hits",
+  "content-disposition",
+];
 
 class CorsConfigError extends Error {}
 

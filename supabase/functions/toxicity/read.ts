@@ -278,7 +278,7 @@ export function readRoutes(
     const results: LookupResult[] = new Array(body.identifiers.length);
     let hits = 0;
     // Identifiers to ask the database about, each once however often it was sent: "kind\nvalue" → positions.
-    const pending = new Map<string, number[]>();
+    const pending = new Map<string, { kind: string; value: string; at: number[] }>();
     body.identifiers.forEach((input, index) => {
       const k = classify(input);
       const shown = typeof input === "string" ? input : input.value;
@@ -286,21 +286,22 @@ export function readRoutes(
         results[index] = { index, input: shown, kind: k.kind, status: "invalid", reason: k.reason };
         return;
       }
-      const id = `${k.kind}\n${k.value}`;
+      // Names match case-insensitively: one cache entry and one query for "DMSO" and "dmso".
+      const id = `${k.kind}\n${k.kind === "name" ? k.value.toLowerCase() : k.value}`;
       const hit = cache.get("lookup", readSet, `lookup\n${id}\n${opts}`, skip);
       if (hit !== undefined) {
         hits++;
         results[index] = { index, input: shown, kind: k.kind, ...JSON.parse(hit) };
         return;
       }
-      const at = pending.get(id);
-      if (at) at.push(index);
-      else pending.set(id, [index]);
+      const seen = pending.get(id);
+      if (seen) seen.at.push(index);
+      else pending.set(id, { kind: k.kind, value: k.value, at: [index] });
     });
 
     if (pending.size > 0) {
       const keys = [...pending.keys()];
-      const items = JSON.stringify(keys.map((k) => k.split("\n")));
+      const items = JSON.stringify([...pending.values()].map((p) => [p.kind, p.value]));
       const types = body.value_types ? JSON.stringify(body.value_types) : null;
       const [[version], rows] = await database().queryAs<
         [{ v: string }[], { ord: number; matches: any[]; summary: any[]; records: any[]; more_records: boolean }[]]
@@ -338,7 +339,7 @@ export function readRoutes(
           };
         }
         cache.set(readSet, `lookup\n${id}\n${opts}`, version.v, JSON.stringify(answer));
-        for (const index of pending.get(id)!) {
+        for (const index of pending.get(id)!.at) {
           const input = body.identifiers[index];
           results[index] = {
             index,
