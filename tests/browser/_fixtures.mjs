@@ -2,7 +2,8 @@
 // nothing`: a kept test stack is written once): the seed has molecules but no toxicity records. Public oral
 // LD50s of four seeded CPAs (the values of the seed's curated molecular properties, rat or dog) and one
 // hit call of DMSO, so that a profile has records, a summary and a chart with DMSO among other CPAs; and one
-// record of Alpha's private demo molecule ectoine, which only Alpha's members may see.
+// record of Alpha's private demo molecule ectoine, which only Alpha's members may see. removeFixtures() takes
+// them out again after the suite (later suites count the seed exactly).
 import assert from "node:assert/strict";
 import { stackConfig } from "../../scripts/lib/config.mjs";
 import { psql } from "../../scripts/lib/postgres.mjs";
@@ -52,4 +53,19 @@ select private.refresh_catalogue_view('toxicity_summary');
 `;
   const r = psql(c, sql, { user: "postgres" });
   assert.equal(r.status, 0, `writing the browser fixtures failed: ${r.stderr}`);
+}
+
+/** Deletes the fixtures (records, then their source) and refreshes the summary view; throws if psql fails. */
+export function removeFixtures(c = stackConfig("test")) {
+  const ids = RECORDS.map(([id]) => lit(id)).join(", ");
+  const r = psql(
+    c,
+    `begin;
+delete from public.toxicity_records where id in (${ids});
+delete from public.toxicity_sources where id = ${lit(SOURCE)};
+commit;
+select private.refresh_catalogue_view('toxicity_summary');`,
+    { user: "postgres" },
+  );
+  assert.equal(r.status, 0, `removing the browser fixtures failed: ${r.stderr}`);
 }

@@ -19,7 +19,7 @@ import {
   seriousViolations,
   toxicityApiMissing,
 } from "./_browser.mjs";
-import { MOLECULES, writeFixtures } from "./_fixtures.mjs";
+import { MOLECULES, removeFixtures, writeFixtures } from "./_fixtures.mjs";
 
 const c = stackConfig("test");
 let browser;
@@ -42,7 +42,10 @@ before(async () => {
   writeFixtures(c);
   browser = await launch();
 });
-after(async () => await browser?.close());
+after(async () => {
+  await browser?.close();
+  if (!missing) removeFixtures(c);
+});
 
 /** Counts rows of a public table as the database owner (what the app may have written). */
 function count(table) {
