@@ -83,6 +83,8 @@ test("a wrong password is refused in words, and nobody is signed in", async () =
 test("a demo user signs in (supabase-js, local Auth emulation), is named in the header, stays signed in on reload, and signs out", async () => {
   const page = await openApp(browser, "#/signin");
   try {
+    // The local stack's config.json names the demo users and their password on the page.
+    assert.match(await page.locator("p.note").textContent(), /carol@example\.org.*cryoprotect-demo/s);
     await page.getByLabel("Email").fill("carol@example.org");
     await page.getByLabel("Password").fill(DEMO_PASSWORD);
     await page.getByRole("button", { name: "Sign in" }).click();

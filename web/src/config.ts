@@ -12,6 +12,13 @@ export interface AppConfig {
 
 export class ConfigError extends Error {}
 
+let loaded: AppConfig | null = null;
+
+/** The configuration loadConfig() read (null before it has). */
+export function appConfig(): AppConfig | null {
+  return loaded;
+}
+
 /** Fetches and checks ./config.json; throws ConfigError saying what is wrong with it. */
 export async function loadConfig(): Promise<AppConfig> {
   let raw: unknown;
@@ -30,9 +37,10 @@ export async function loadConfig(): Promise<AppConfig> {
   if (typeof c.anonKey !== "string" || c.anonKey.length < 20) {
     throw new ConfigError("config.json: anonKey must be the project's anon (publishable) key");
   }
-  return {
+  loaded = {
     supabaseUrl: c.supabaseUrl.replace(/\/+$/, ""),
     anonKey: c.anonKey,
     signInHint: typeof c.signInHint === "string" ? c.signInHint : undefined,
   };
+  return loaded;
 }

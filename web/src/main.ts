@@ -63,7 +63,6 @@ async function boot() {
     return;
   }
   const client = initClient(config);
-  (window as unknown as { cryoConfig: unknown }).cryoConfig = { signInHint: config.signInHint };
   const { data } = await client.auth.getSession();
   let current = data.session?.user.email ?? null;
   renderAccount(current);

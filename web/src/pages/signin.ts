@@ -1,10 +1,11 @@
 // Sign in with email and password through supabase-js Auth (the project's Supabase Auth; on the local stack,
 // its emulation for the demo users). Members then see their teams' data too.
 import { supabase } from "../api.ts";
+import { appConfig } from "../config.ts";
 import { append, h, replace } from "../dom.ts";
 
 export function signInPage(el: HTMLElement, next: string) {
-  const hint = (window as unknown as { cryoConfig?: { signInHint?: string } }).cryoConfig?.signInHint;
+  const hint = appConfig()?.signInHint;
   const message = h("div", { "aria-live": "polite" });
   const email = h("input", { id: "email", name: "email", type: "email", autocomplete: "username", required: true });
   const password = h("input", { id: "password", name: "password", type: "password", autocomplete: "current-password", required: true });
