@@ -49,7 +49,13 @@ export function combobox(opts: {
     required: opts.required,
     "aria-describedby": opts.hint ? `${id}-hint` : undefined,
   });
-  const list = h("ul", { id: `${id}-list`, role: "listbox", class: "suggestions", hidden: true, "aria-label": `${opts.label} suggestions` });
+  const list = h("ul", {
+    id: `${id}-list`,
+    role: "listbox",
+    class: "suggestions",
+    hidden: true,
+    "aria-label": `${opts.label} suggestions`,
+  });
   const note = h("p", { class: "visually-hidden", role: "status", "aria-live": "polite" });
   let items: Suggestion[] = [];
   let active = -1;

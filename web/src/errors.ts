@@ -40,6 +40,8 @@ export function errorBox(e: unknown, what?: string): HTMLElement {
     "div",
     { role: "alert", class: "error" },
     h("p", null, what ? h("strong", null, `${what}: `) : null, describeError(e)),
-    code ? h("p", { class: "code" }, `Error code ${code}${e instanceof ApiError && e.status ? `, HTTP ${e.status}` : ""}`) : null,
+    code
+      ? h("p", { class: "code" }, `Error code ${code}${e instanceof ApiError && e.status ? `, HTTP ${e.status}` : ""}`)
+      : null,
   );
 }

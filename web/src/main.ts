@@ -58,7 +58,12 @@ async function boot() {
     replace(
       main,
       h("h1", null, "CryoProtect cannot start"),
-      h("div", { role: "alert", class: "error" }, h("p", null, e instanceof ConfigError ? e.message : String(e)), h("p", null, "The site's config.json must name the project URL and its anon key (see docs/web-app.md).")),
+      h(
+        "div",
+        { role: "alert", class: "error" },
+        h("p", null, e instanceof ConfigError ? e.message : String(e)),
+        h("p", null, "The site's config.json must name the project URL and its anon key (see docs/web-app.md)."),
+      ),
     );
     return;
   }

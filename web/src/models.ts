@@ -31,7 +31,15 @@ export interface SummaryRow {
   source_count: number;
   lowest_ghs_category: number | null;
   has_skeleton_matches: boolean | null;
-  ld50: { species: string | null; route: string | null; n: number; lowest: number; lowest_qualifier: string; median: number; unit: string }[];
+  ld50: {
+    species: string | null;
+    route: string | null;
+    n: number;
+    lowest: number;
+    lowest_qualifier: string;
+    median: number;
+    unit: string;
+  }[];
   hit_calls: { endpoint: string; tested: number; active: number }[];
 }
 
@@ -125,7 +133,11 @@ export function summaryLine(rows: SummaryRow[] | undefined): string {
   const parts = [`${records} record${records === 1 ? "" : "s"}`];
   if (ld50) {
     const q = ld50.lowest_qualifier === "=" ? "" : `${ld50.lowest_qualifier} `;
-    parts.push(`lowest LD50 ${q}${ld50.lowest.toLocaleString("en")} mg/kg (${[ld50.species, ld50.route].filter(Boolean).join(", ") || "species not stated"})`);
+    parts.push(
+      `lowest LD50 ${q}${ld50.lowest.toLocaleString("en")} mg/kg (${
+        [ld50.species, ld50.route].filter(Boolean).join(", ") || "species not stated"
+      })`,
+    );
   }
   if (ghs !== undefined) parts.push(`GHS category ${ghs}`);
   return parts.join("; ");
@@ -147,6 +159,9 @@ export function cell(v: unknown): string {
 /** "molecular_weight" → "Molecular weight". */
 export function label(key: string): string {
   const s = key.replace(/_/g, " ").replace(/\bcas\b/i, "CAS").replace(/\binchikey\b/i, "InChIKey")
-    .replace(/\bsmiles\b/i, "SMILES").replace(/\bdtxsid\b/i, "DTXSID").replace(/\bcid\b/i, "CID").replace(/\bghs\b/i, "GHS");
+    .replace(/\bsmiles\b/i, "SMILES").replace(/\bdtxsid\b/i, "DTXSID").replace(/\bcid\b/i, "CID").replace(
+      /\bghs\b/i,
+      "GHS",
+    );
   return s.charAt(0).toUpperCase() + s.slice(1);
 }

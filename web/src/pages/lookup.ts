@@ -14,7 +14,12 @@ export function parseIdentifiers(text: string): string[] {
 }
 
 function statusBadge(s: string) {
-  const words: Record<string, string> = { found: "Found", unknown: "Unknown", ambiguous: "Ambiguous", invalid: "Invalid" };
+  const words: Record<string, string> = {
+    found: "Found",
+    unknown: "Unknown",
+    ambiguous: "Ambiguous",
+    invalid: "Invalid",
+  };
   return h("span", { class: `badge badge-${s}` }, words[s] ?? s);
 }
 
@@ -56,7 +61,18 @@ export function lookupPage(el: HTMLElement) {
           return;
         }
         if (ids.length > MAX_IDENTIFIERS) {
-          replace(out, h("div", { role: "alert", class: "error" }, h("p", null, `That is ${ids.length} identifiers; one lookup takes at most ${MAX_IDENTIFIERS}. Split the list.`)));
+          replace(
+            out,
+            h(
+              "div",
+              { role: "alert", class: "error" },
+              h(
+                "p",
+                null,
+                `That is ${ids.length} identifiers; one lookup takes at most ${MAX_IDENTIFIERS}. Split the list.`,
+              ),
+            ),
+          );
           return;
         }
         replace(out, status(`Looking up ${ids.length} identifier${ids.length === 1 ? "" : "s"}…`));
@@ -83,7 +99,15 @@ export function lookupPage(el: HTMLElement) {
                 "table",
                 { class: "lookup" },
                 h("caption", null, "Every identifier, in the order given"),
-                h("thead", null, h("tr", null, ["#", "Identifier", "Answer", "Molecule", "What is known"].map((t) => h("th", { scope: "col" }, t)))),
+                h(
+                  "thead",
+                  null,
+                  h(
+                    "tr",
+                    null,
+                    ["#", "Identifier", "Answer", "Molecule", "What is known"].map((t) => h("th", { scope: "col" }, t)),
+                  ),
+                ),
                 h(
                   "tbody",
                   null,
@@ -92,7 +116,12 @@ export function lookupPage(el: HTMLElement) {
                       "tr",
                       { "data-status": row.status },
                       h("td", { class: "num" }, String(i + 1)),
-                      h("td", null, h("code", null, row.input), row.kind ? h("span", { class: "s-detail" }, ` ${row.kind.replace(/_/g, " ")}`) : null),
+                      h(
+                        "td",
+                        null,
+                        h("code", null, row.input),
+                        row.kind ? h("span", { class: "s-detail" }, ` ${row.kind.replace(/_/g, " ")}`) : null,
+                      ),
                       h("td", null, statusBadge(row.status)),
                       h(
                         "td",
@@ -102,7 +131,10 @@ export function lookupPage(el: HTMLElement) {
                           : row.status === "ambiguous"
                           ? [
                             `${row.reason ?? "Several molecules match"}: `,
-                            (row.candidates ?? []).map((c, j) => [j ? ", " : "", h("a", { href: `#/molecules/${encodeURIComponent(c.id)}` }, c.name)]),
+                            (row.candidates ?? []).map((
+                              c,
+                              j,
+                            ) => [j ? ", " : "", h("a", { href: `#/molecules/${encodeURIComponent(c.id)}` }, c.name)]),
                           ]
                           : row.status === "invalid"
                           ? `Not a valid identifier: ${row.reason ?? "unrecognised"}.`
@@ -120,16 +152,27 @@ export function lookupPage(el: HTMLElement) {
         }
       },
     },
-    h("div", { class: "field" },
+    h(
+      "div",
+      { class: "field" },
       h("label", { for: "identifiers" }, "Identifiers"),
-      h("p", { id: "identifiers-hint", class: "hint" }, `One a line (or separated by commas): InChIKey, CAS, DTXSID, PubChem CID or name; up to ${MAX_IDENTIFIERS}.`),
-      textarea),
+      h(
+        "p",
+        { id: "identifiers-hint", class: "hint" },
+        `One a line (or separated by commas): InChIKey, CAS, DTXSID, PubChem CID or name; up to ${MAX_IDENTIFIERS}.`,
+      ),
+      textarea,
+    ),
     h("button", { type: "submit" }, "Look up"),
   );
 
   el.append(
     h("h1", { tabindex: "-1" }, "Batch lookup"),
-    h("p", { class: "lead" }, "Paste a list from a paper or a spreadsheet. Every identifier is answered: found, unknown or ambiguous."),
+    h(
+      "p",
+      { class: "lead" },
+      "Paste a list from a paper or a spreadsheet. Every identifier is answered: found, unknown or ambiguous.",
+    ),
     form,
     out,
   );

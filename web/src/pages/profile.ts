@@ -23,14 +23,17 @@ function columns(sources: Map<string, Source>): Column[] {
     { key: "species", header: "Species", get: (r) => r.species },
     { key: "route", header: "Route", get: (r) => r.route },
     { key: "assay", header: "Assay", get: (r) => r.assay_name ?? r.assay },
-    { key: "stated", header: "As stated", get: (r) => [r.raw_qualifier, r.raw_value, r.raw_unit].filter(Boolean).join(" ") },
+    {
+      key: "stated",
+      header: "As stated",
+      get: (r) => [r.raw_qualifier, r.raw_value, r.raw_unit].filter(Boolean).join(" "),
+    },
     { key: "source", header: "Source", get: (r) => (r.source ? sources.get(r.source)?.title ?? r.source : null) },
     { key: "owner", header: "Visible to", get: (r) => ownerLabel(r) },
   ];
 }
 
-const text = (v: string | number | null) =>
-  v === null || v === "" ? "—" : typeof v === "number" ? num(v, 6) : v;
+const text = (v: string | number | null) => v === null || v === "" ? "—" : typeof v === "number" ? num(v, 6) : v;
 
 function recordsTable(records: ToxRecord[], sources: Map<string, Source>): HTMLElement {
   const cols = columns(sources);
@@ -118,7 +121,19 @@ function identity(m: Profile["molecule"]): HTMLElement {
     m.identifiers.length
       ? [
         h("h3", null, "Identifiers"),
-        h("ul", { class: "identifiers" }, m.identifiers.map((i) => h("li", null, h("strong", null, `${i.kind.replace(/_/g, " ")}: `), h("code", null, i.value), h("span", { class: "citation" }, ` — ${i.source}`)))),
+        h(
+          "ul",
+          { class: "identifiers" },
+          m.identifiers.map((i) =>
+            h(
+              "li",
+              null,
+              h("strong", null, `${i.kind.replace(/_/g, " ")}: `),
+              h("code", null, i.value),
+              h("span", { class: "citation" }, ` — ${i.source}`),
+            )
+          ),
+        ),
       ]
       : null,
   );
@@ -138,7 +153,9 @@ function summaryView(rows: SummaryRow[]): HTMLElement[] {
       h(
         "p",
         null,
-        `${s.record_count} record${s.record_count === 1 ? "" : "s"} from ${s.source_count} source${s.source_count === 1 ? "" : "s"}`,
+        `${s.record_count} record${s.record_count === 1 ? "" : "s"} from ${s.source_count} source${
+          s.source_count === 1 ? "" : "s"
+        }`,
         s.lowest_ghs_category !== null ? `; lowest GHS acute category ${s.lowest_ghs_category}` : "",
         s.has_skeleton_matches ? "; some records matched the structure by skeleton only" : "",
         ".",
@@ -149,8 +166,30 @@ function summaryView(rows: SummaryRow[]): HTMLElement[] {
           "table",
           { class: "mini" },
           h("caption", null, "LD50 by species and route (mg/kg)"),
-          h("thead", null, h("tr", null, ["Species", "Route", "Records", "Lowest", "Median"].map((t) => h("th", { scope: "col" }, t)))),
-          h("tbody", null, s.ld50.map((l) => h("tr", null, h("td", null, l.species ?? "—"), h("td", null, l.route ?? "—"), h("td", { class: "num" }, String(l.n)), h("td", { class: "num" }, `${l.lowest_qualifier === "=" ? "" : `${l.lowest_qualifier} `}${num(l.lowest, 6)}`), h("td", { class: "num" }, num(l.median, 6))))),
+          h(
+            "thead",
+            null,
+            h("tr", null, ["Species", "Route", "Records", "Lowest", "Median"].map((t) => h("th", { scope: "col" }, t))),
+          ),
+          h(
+            "tbody",
+            null,
+            s.ld50.map((l) =>
+              h(
+                "tr",
+                null,
+                h("td", null, l.species ?? "—"),
+                h("td", null, l.route ?? "—"),
+                h("td", { class: "num" }, String(l.n)),
+                h(
+                  "td",
+                  { class: "num" },
+                  `${l.lowest_qualifier === "=" ? "" : `${l.lowest_qualifier} `}${num(l.lowest, 6)}`,
+                ),
+                h("td", { class: "num" }, num(l.median, 6)),
+              )
+            ),
+          ),
         )
         : null,
       s.hit_calls.length
@@ -160,7 +199,19 @@ function summaryView(rows: SummaryRow[]): HTMLElement[] {
           { class: "mini" },
           h("caption", null, "Assay hit calls by endpoint"),
           h("thead", null, h("tr", null, ["Endpoint", "Active", "Tested"].map((t) => h("th", { scope: "col" }, t)))),
-          h("tbody", null, s.hit_calls.map((c) => h("tr", null, h("td", null, c.endpoint.replace(/_/g, " ")), h("td", { class: "num" }, String(c.active)), h("td", { class: "num" }, String(c.tested))))),
+          h(
+            "tbody",
+            null,
+            s.hit_calls.map((c) =>
+              h(
+                "tr",
+                null,
+                h("td", null, c.endpoint.replace(/_/g, " ")),
+                h("td", { class: "num" }, String(c.active)),
+                h("td", { class: "num" }, String(c.tested)),
+              )
+            ),
+          ),
         )
         : null,
     )
@@ -194,40 +245,67 @@ export async function profilePage(el: HTMLElement, ctx: PageContext, ref: string
     "nav",
     { class: "pager", "aria-label": "Record pages" },
     cursor ? h("a", { href: link({ cursor: prev.at(-1) || null, prev: prev.slice(0, -1) }) }, "← Previous page") : null,
-    p.records.next_cursor ? h("a", { href: link({ cursor: p.records.next_cursor, prev: [...prev, cursor ?? ""] }) }, "Next page →") : null,
+    p.records.next_cursor
+      ? h("a", { href: link({ cursor: p.records.next_cursor, prev: [...prev, cursor ?? ""] }) }, "Next page →")
+      : null,
   );
   const filter = h(
     "select",
     {
       id: "value-type",
-      onchange: (ev: Event) => (location.hash = link({ cursor: null, valueType: (ev.target as HTMLSelectElement).value || null })),
+      onchange: (
+        ev: Event,
+      ) => (location.hash = link({ cursor: null, valueType: (ev.target as HTMLSelectElement).value || null })),
     },
     h("option", { value: "" }, "All value types"),
     Object.entries(VALUE_TYPES).map(([k, v]) => h("option", { value: k, selected: k === valueType }, v)),
   );
 
-  const chart = chartFigure("Toxicity chart", "LD50s on a log scale with their qualifiers, among other CPAs; assay hit calls by endpoint");
+  const chart = chartFigure(
+    "Toxicity chart",
+    "LD50s on a log scale with their qualifiers, among other CPAs; assay hit calls by endpoint",
+  );
   const n = p.records.items.length;
 
   replace(
     el,
     h("h1", { tabindex: "-1" }, m.name),
-    h("section", { "aria-labelledby": "identity-h", class: "card" }, h("h2", { id: "identity-h" }, "Identity"), identity(m)),
+    h(
+      "section",
+      { "aria-labelledby": "identity-h", class: "card" },
+      h("h2", { id: "identity-h" }, "Identity"),
+      identity(m),
+    ),
     h(
       "section",
       { "aria-labelledby": "summary-h", class: "card" },
       h("h2", { id: "summary-h" }, "Summary"),
-      p.summary.length ? summaryView(p.summary) : h("p", null, "No toxicity record you can see is known for this molecule."),
+      p.summary.length
+        ? summaryView(p.summary)
+        : h("p", null, "No toxicity record you can see is known for this molecule."),
     ),
-    h("section", { "aria-labelledby": "chart-h", class: "card wide" }, h("h2", { id: "chart-h" }, "Chart"), chart.figure),
+    h(
+      "section",
+      { "aria-labelledby": "chart-h", class: "card wide" },
+      h("h2", { id: "chart-h" }, "Chart"),
+      chart.figure,
+    ),
     h(
       "section",
       { "aria-labelledby": "records-h", class: "card wide" },
       h("h2", { id: "records-h" }, "Records"),
       h("div", { class: "field inline" }, h("label", { for: "value-type" }, "Show"), filter),
       n
-        ? [status(`${n} record${n === 1 ? "" : "s"} on this page${p.records.next_cursor ? "; more on the next" : ""}.`), recordsTable(p.records.items, sources), paging]
-        : h("p", null, valueType ? "No records of this value type that you can see." : "No toxicity records that you can see."),
+        ? [
+          status(`${n} record${n === 1 ? "" : "s"} on this page${p.records.next_cursor ? "; more on the next" : ""}.`),
+          recordsTable(p.records.items, sources),
+          paging,
+        ]
+        : h(
+          "p",
+          null,
+          valueType ? "No records of this value type that you can see." : "No toxicity records that you can see.",
+        ),
     ),
     p.sources.length
       ? h(

@@ -9,7 +9,9 @@ import type { PageContext } from "../router.ts";
 
 /** The search route's hits for `q` (name, synonym or identifier prefix), best first. */
 export async function searchMolecules(q: string, limit = 10): Promise<SearchHit[]> {
-  const r = await call<{ q: string; items: SearchHit[] }>(`search?q=${encodeURIComponent(q.slice(0, 200))}&limit=${limit}`);
+  const r = await call<{ q: string; items: SearchHit[] }>(
+    `search?q=${encodeURIComponent(q.slice(0, 200))}&limit=${limit}`,
+  );
   return r.items;
 }
 
@@ -45,7 +47,9 @@ export function searchPage(el: HTMLElement, ctx: PageContext, initial: string) {
       replace(
         results,
         h("h2", { id: "results-h" }, `Matches for “${q}”`),
-        status(hits.length ? `${hits.length} molecule${hits.length === 1 ? "" : "s"} found.` : "No molecule matches that."),
+        status(
+          hits.length ? `${hits.length} molecule${hits.length === 1 ? "" : "s"} found.` : "No molecule matches that.",
+        ),
         hits.length
           ? h(
             "ul",
@@ -90,7 +94,11 @@ export function searchPage(el: HTMLElement, ctx: PageContext, initial: string) {
 
   el.append(
     h("h1", { tabindex: "-1" }, "Search cryoprotective agents"),
-    h("p", { class: "lead" }, "Find a CPA and see what is known about its toxicity: values with units, qualifiers and sources, and charts."),
+    h(
+      "p",
+      { class: "lead" },
+      "Find a CPA and see what is known about its toxicity: values with units, qualifiers and sources, and charts.",
+    ),
     form,
     results,
   );

@@ -8,7 +8,13 @@ export function signInPage(el: HTMLElement, next: string) {
   const hint = appConfig()?.signInHint;
   const message = h("div", { "aria-live": "polite" });
   const email = h("input", { id: "email", name: "email", type: "email", autocomplete: "username", required: true });
-  const password = h("input", { id: "password", name: "password", type: "password", autocomplete: "current-password", required: true });
+  const password = h("input", {
+    id: "password",
+    name: "password",
+    type: "password",
+    autocomplete: "current-password",
+    required: true,
+  });
   const button = h("button", { type: "submit" }, "Sign in");
   const form = h(
     "form",
@@ -18,7 +24,10 @@ export function signInPage(el: HTMLElement, next: string) {
         ev.preventDefault();
         button.disabled = true;
         replace(message);
-        const { error } = await supabase().auth.signInWithPassword({ email: email.value.trim(), password: password.value });
+        const { error } = await supabase().auth.signInWithPassword({
+          email: email.value.trim(),
+          password: password.value,
+        });
         button.disabled = false;
         if (error) {
           const words = error.status === 400
@@ -39,7 +48,11 @@ export function signInPage(el: HTMLElement, next: string) {
   );
   append(el, [
     h("h1", { tabindex: "-1" }, "Sign in"),
-    h("p", { class: "lead" }, "Anyone can read the public data. Members of a team also see their team's private molecules, records and mixtures."),
+    h(
+      "p",
+      { class: "lead" },
+      "Anyone can read the public data. Members of a team also see their team's private molecules, records and mixtures.",
+    ),
     hint ? h("p", { class: "note" }, hint) : null,
     message,
     form,
