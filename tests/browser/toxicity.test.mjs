@@ -28,7 +28,9 @@ const opts = missing ? { skip: `${missing}: the pages that read it cannot be tes
 const charts = !missing && await hasRoute("GET", `/molecules/${MOLECULES.dmso}/chart`);
 const estimates = !missing &&
   await hasRoute("POST", "/mixtures/estimate", { components: [{ molecule: MOLECULES.dmso, concentration: 10, unit: "% w/w" }] });
-const savedMixtures = !missing && await hasRoute("GET", "/mixtures/762d4ba3-cccf-55a1-b17a-8b8e842aa4f0");
+const VS55 = "762d4ba3-cccf-55a1-b17a-8b8e842aa4f0";
+const savedMixtures = !missing && await hasRoute("GET", `/mixtures/${VS55}`);
+const mixtureCharts = !missing && await hasRoute("GET", `/mixtures/${VS55}/chart`);
 const chartOpts = missing ? opts : charts ? {} : { skip: "the toxicity function has no chart route (GET /molecules/{ref}/chart) yet" };
 const estimateOpts = missing
   ? opts
@@ -288,13 +290,14 @@ test("a bad concentration (negative) → a readable error, no estimate shown, no
 test("a saved mixture (VS55) opens with its estimate: contributions and flagged pairs (DMSO + formamide)", savedOpts, async () => {
   const page = await openApp(browser, "#/mixtures");
   try {
-    await page.getByLabel("Mixture name or id").fill("762d4ba3-cccf-55a1-b17a-8b8e842aa4f0");
+    await page.getByLabel("Mixture name or id").fill(VS55);
     await page.getByRole("button", { name: "Open" }).click();
     await page.getByRole("heading", { level: 1, name: "VS55" }).waitFor();
     await page.locator("table.contributions").waitFor();
     assert.match(await page.locator("section[aria-labelledby=pairs-h]").textContent(), /formamide/i);
     assert.deepEqual(await seriousViolations(page), []);
-    assert.deepEqual(consoleErrors(page), []);
+    // Without a mixture chart route the page asks for one, gets a 404 and draws the contributions itself.
+    assert.deepEqual(consoleErrors(page, mixtureCharts ? [] : [/status of 404/]), []);
     await screenshot(page, "mixture-vs55");
   } finally {
     await page.context().close();

@@ -71,8 +71,11 @@ export interface Estimate {
   not_computed: { part: string; reason: string }[];
   missing?: string[];
 }
-interface SavedMixture {
-  mixture: Json & { id: string; name: string };
+/** GET /mixtures/{id}: the mixture (nested, or at the top level) with its components and its estimate. */
+interface SavedMixture extends Json {
+  mixture?: Json & { id: string; name: string; description?: string | null; components?: Json[] };
+  name?: string;
+  description?: string | null;
   components?: Json[];
   estimate: Estimate;
 }
@@ -329,12 +332,15 @@ export async function mixturePage(el: HTMLElement, ctx: PageContext, ref: string
     spec = undefined; // the view draws the contributions itself
   }
   if (!ctx.isCurrent()) return;
-  document.title = `${m.mixture.name} · CryoProtect`;
+  const name = String(m.mixture?.name ?? m.name ?? ref);
+  const description = m.mixture?.description ?? m.description;
+  const components = m.components ?? m.mixture?.components ?? [];
+  document.title = `${name} · CryoProtect`;
   replace(
     el,
-    h("h1", { tabindex: "-1" }, m.mixture.name),
-    m.mixture.description ? h("p", { class: "lead" }, cell(m.mixture.description)) : null,
-    m.components?.length
+    h("h1", { tabindex: "-1" }, name),
+    description ? h("p", { class: "lead" }, cell(description)) : null,
+    components.length
       ? h(
         "section",
         { "aria-labelledby": "comp-h", class: "card" },
@@ -342,8 +348,8 @@ export async function mixturePage(el: HTMLElement, ctx: PageContext, ref: string
         h(
           "ul",
           null,
-          m.components.map((c) =>
-            h("li", null, `${cell(c.name)}: ${cell(c.value ?? c.concentration)} ${cell(c.unit)}`)
+          components.map((c) =>
+            h("li", null, `${cell(c.name ?? c.molecule)}: ${cell(c.concentration ?? c.value)} ${cell(c.unit)}`)
           ),
         ),
       )
