@@ -24,6 +24,10 @@ export function describeError(e: unknown): string {
   if (e.status === 0) return "Could not reach the CryoProtect server. Check your connection, then try again.";
   if (e.status === 401) return "Your sign-in is no longer valid. Please sign in again.";
   if (e.status === 403) return `You do not have access to this.${said}`;
+  // A route the server does not have (an API older than this app) is not "nothing found".
+  if (e.status === 404 && /^no route for /i.test(e.message)) {
+    return "This server does not offer that yet (its API is older than this app).";
+  }
   if (e.status === 404) return `Nothing was found for that: it does not exist, or it belongs to a team you are not in.`;
   if (e.status === 413) return `That is too much at once; send fewer identifiers or a shorter text.${said}`;
   if (e.status === 429) return "Too many requests in a short time. Wait a few seconds, then try again.";
