@@ -2,7 +2,9 @@
 // supabase/functions/<name>/index.ts at /functions/v1/<name>, handing each function the request path
 // without the /functions/v1 prefix, as the hosted runtime does. Also publishes the local JWKS, and, when
 // CRYO_BENCH_ROUTES=1 (local stacks), the load scenarios' routes of scripts/load/bench-routes.ts at
-// /functions/v1/bench/* (no function may be called `bench` then).
+// /functions/v1/bench/* (no function may be called `bench` then). On a local stack (CRYO_ENV=local) it also
+// answers supabase-js's Auth calls for the demo users at /auth/v1/* (scripts/platform/auth.ts), so that a
+// browser app has Auth and functions under one project URL; elsewhere those paths are refused.
 const port = Number(Deno.env.get("CRYO_FUNCTIONS_PORT") ?? 54321);
 const root = new URL("../supabase/functions/", import.meta.url);
 
@@ -56,6 +58,23 @@ if (Deno.env.get("CRYO_BENCH_ROUTES") === "1") {
   functions.set("bench", benchApp());
 }
 
+// The local Auth emulation: only on a local stack, and only when the local signing key exists.
+const local = Deno.env.get("CRYO_ENV") === "local";
+let auth: ((req: Request) => Promise<Response>) | null = null;
+if (local) {
+  const key = readLocal("signing_key.json");
+  if (key) {
+    const { localAuth } = await import("./platform/auth.ts");
+    const demo = JSON.parse(await Deno.readTextFile(new URL("./seed/demo.json", import.meta.url)));
+    auth = localAuth({
+      issuer: `${Deno.env.get("SUPABASE_URL") ?? `http://127.0.0.1:${port}`}/auth/v1`,
+      signingKey: JSON.parse(key),
+      jwks: JSON.parse(Deno.env.get("SUPABASE_JWKS") ?? readLocal("jwks.json") ?? '{"keys":[]}'),
+      users: demo.users,
+    });
+  }
+}
+
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), {
     status,
@@ -67,6 +86,15 @@ const server = Deno.serve({ hostname: "127.0.0.1", port, onListen: () => {} }, a
   if (url.pathname === "/auth/v1/.well-known/jwks.json") {
     return new Response(Deno.env.get("SUPABASE_JWKS") ?? '{"keys":[]}', {
       headers: { "content-type": "application/json", "cache-control": "public, max-age=600" },
+    });
+  }
+  if (url.pathname.startsWith("/auth/v1/")) {
+    if (auth) return await auth(req);
+    return json(404, {
+      error: {
+        code: "NOT_FOUND",
+        message: "the Auth emulation runs only on a local stack (CRYO_ENV=local); use the project's Supabase Auth",
+      },
     });
   }
   const m = url.pathname.match(/^\/functions\/v1\/([^/]+)(\/.*)?$/);

@@ -4,7 +4,7 @@
 //   node scripts/stack.mjs start|stop|reset|status [-o json]
 // CRYO_STACK=dev (default) or test selects the stack; each has its own data and ports. Each step lives in a
 // module of scripts/lib/ (install, secrets, ports, postgres, platform, migrations, seed, pgbouncer, functions);
-// this file only puts them in order.
+// this file only puts them in order. The web app (web/) is built and served beside them (scripts/lib/web.mjs).
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -19,6 +19,7 @@ import { pgCtl, pgRunning } from "./lib/postgres.mjs";
 import { asPostgres, log, portOpen, quietLog, StackError, waitFor } from "./lib/proc.mjs";
 import { applySeed, seededMarker } from "./lib/seed.mjs";
 import { ensureSecrets, setApiPassword } from "./lib/secrets.mjs";
+import { startWeb, stopWeb, webHealthy } from "./lib/web.mjs";
 
 /** Brings stack `c` up, each step a no-op when its piece already runs as configured; throws StackError. */
 export async function start(c = stackConfig()) {
@@ -33,11 +34,14 @@ export async function start(c = stackConfig()) {
   applySeed(c);
   await startPgbouncer(c, secrets, { restart: started });
   await startFunctions(c, secrets);
+  const { anonKey } = await import("./lib/keys.mjs"); // jose: only once npm ci has run
+  await startWeb(c, await anonKey(c));
   return c;
 }
 
-/** Stops the functions server, pgbouncer and Postgres of stack `c` (its data stays). */
+/** Stops the web app's server, the functions server, pgbouncer and Postgres of stack `c` (its data stays). */
 export async function stop(c = stackConfig()) {
+  stopWeb(c);
   stopFunctions(c);
   stopPgbouncer(c);
   if (existsSync(join(c.pgdata, "PG_VERSION")) && pgRunning(c)) {
@@ -63,12 +67,14 @@ export async function status(c = stackConfig()) {
     db: existsSync(join(c.pgdata, "PG_VERSION")) && pgRunning(c),
     pooler: await portOpen(c.ports.pooler),
     functions: await functionsHealthy(c),
+    web: await webHealthy(c),
   };
   return {
     API_URL: c.apiUrl,
     DB_URL: c.dbUrl,
     POOLER_URL: secrets ? poolerUrl(c, secrets) : null,
     FUNCTIONS_URL: c.functionsUrl,
+    WEB_URL: c.webUrl,
     JWKS_URL: `${c.apiUrl}/auth/v1/.well-known/jwks.json`,
     ANON_KEY: existsSync(join(c.keysDir, "signing_key.json")) ? await anonKey(c) : null,
     STACK: c.name,
@@ -81,10 +87,11 @@ function printHuman(s) {
   console.log(`
 CryoProtect local stack (${s.STACK}): database ${up(s.RUNNING.db)}, pooler ${up(s.RUNNING.pooler)}, functions ${
     up(s.RUNNING.functions)
-  }
+  }, web app ${up(s.RUNNING.web)}
 
          API URL: ${s.API_URL}
    Functions URL: ${s.FUNCTIONS_URL}
+         Web app: ${s.WEB_URL}   (demo users' password: see the sign-in page)
           DB URL: ${s.DB_URL}
       Pooler URL: ${s.POOLER_URL}   (transaction mode: what the functions use)
         JWKS URL: ${s.JWKS_URL}

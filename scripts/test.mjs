@@ -3,12 +3,13 @@
 // line `N passed, N failed` that totals all of them. Results are read from TAP (scripts/lib/tap.mjs).
 //   CRYO_TEST_REUSE=1  reuse a healthy running test stack instead of rebuilding it (faster local loops)
 //   CRYO_TEST_KEEP=1   leave the test stack running afterwards
-//   npm test -- <suite>...   run only some suites: format advisors lint pgtap deno unit stack
+//   npm test -- <suite>...   run only some suites: format advisors lint pgtap deno unit browser stack
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT, stackConfig } from "./lib/config.mjs";
+import { BROWSER_APT_PACKAGES, ensureAptPackages } from "./lib/install.mjs";
 import { psql } from "./lib/postgres.mjs";
 import { pgProveFiles, tapCounts } from "./lib/tap.mjs";
 import { sqlfluffArgs, sqlLintFiles } from "./sql-lint.mjs";
@@ -43,12 +44,13 @@ async function fromTap(tap, code) {
 /** One check a tool makes (a formatter, a linter): passed or failed as a whole. */
 const oneCheck = (r) => ({ passed: r.code === 0 ? 1 : 0, failed: r.code === 0 ? 0 : 1 });
 
-async function nodeTests(rel) {
+async function nodeTests(rel, env = {}) {
   const dir = join(ROOT, rel);
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".test.mjs")).map((f) => join(rel, f)) : [];
   if (!files.length) return { passed: 0, failed: 0 };
   const r = await exec(process.execPath, ["--test", "--test-reporter=tap", "--test-concurrency=1", ...files], {
     CRYO_STACK: "test",
+    ...env,
   });
   return fromTap(r.stdout, r.code);
 }
@@ -63,10 +65,12 @@ const suites = {
     const fmt = await exec(DENO, ["fmt", "--check", "--config", "deno.json"], { NO_COLOR: "1" });
     const lint = await exec(DENO, ["lint", "--config", "deno.json"], { NO_COLOR: "1" });
     const sql = await exec("sqlfluff", sqlfluffArgs(sqlLintFiles()));
-    const checks = { "deno fmt --check": fmt, "deno lint": lint, "sqlfluff lint": sql };
+    // The web app (web/) is formatted and linted with the rest, but type-checked by its own tsconfig (DOM types).
+    const web = await exec(join(ROOT, "node_modules/.bin/tsc"), ["-p", "web/tsconfig.json"]);
+    const checks = { "deno fmt --check": fmt, "deno lint": lint, "sqlfluff lint": sql, "tsc -p web": web };
     const failed = Object.entries(checks).filter(([, r]) => r.code !== 0).map(([name]) => name);
     if (failed.length) console.log(`format: failed: ${failed.join(", ")}`);
-    return { passed: 3 - failed.length, failed: failed.length };
+    return { passed: Object.keys(checks).length - failed.length, failed: failed.length };
   },
   // Splinter lints through the real CLI: any WARN or ERROR finding fails.
   async advisors() {
@@ -164,6 +168,13 @@ const suites = {
   },
   // Node-side code (import tools, chemistry checks): node:test over tests/unit/.
   unit: () => nodeTests("tests/unit"),
+  // The web app in headless Chromium (Debian's, installed here when missing; playwright-core drives it):
+  // tests/browser/, screenshots in test-results/web/.
+  async browser() {
+    ensureAptPackages(BROWSER_APT_PACKAGES);
+    const s = await stack.status(c);
+    return nodeTests("tests/browser", { WEB_URL: s.WEB_URL, FUNCTIONS_URL: s.FUNCTIONS_URL });
+  },
   // The stack's own behaviour in bad states (node:test), run last: it stops and restarts pieces.
   stack: () => nodeTests("tests/stack"),
 };

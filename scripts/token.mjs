@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { stackConfig } from "./lib/config.mjs";
 import { anonKey, signToken } from "./lib/keys.mjs";
 import { psql } from "./lib/postgres.mjs";
+import { userClaims } from "./lib/user-claims.mjs";
 
 const USAGE = "usage: npm run token -- user <email> [--ttl seconds] | anon";
 let parsed;
@@ -42,19 +43,11 @@ if (kind === "anon") {
     process.exit(1);
   }
   const [sub, phone, anon] = line.split("|");
-  const token = await signToken(c, {
-    aud: "authenticated",
-    sub,
-    email: email.toLowerCase(),
-    phone,
-    role: "authenticated",
-    aal: "aal1",
-    amr: [{ method: "password", timestamp: Math.floor(Date.now() / 1000) }],
-    session_id: randomUUID(),
-    is_anonymous: anon === "t",
-    app_metadata: { provider: "email", providers: ["email"] },
-    user_metadata: {},
-  }, ttl);
+  const token = await signToken(
+    c,
+    userClaims({ sub, email, phone, isAnonymous: anon === "t", sessionId: randomUUID() }),
+    ttl,
+  );
   console.log(token);
 } else {
   console.error(USAGE);

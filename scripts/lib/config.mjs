@@ -11,8 +11,8 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..")
 export const LOCAL = join(ROOT, ".local");
 
 const BASE_PORTS = {
-  dev: { api: 54321, db: 54322, pooler: 54329 },
-  test: { api: 54421, db: 54422, pooler: 54429 },
+  dev: { api: 54321, db: 54322, web: 54323, pooler: 54329 },
+  test: { api: 54421, db: 54422, web: 54423, pooler: 54429 },
 };
 
 export function stackName() {
@@ -38,7 +38,7 @@ export function stackConfig(name = stackName()) {
     throw new Error("CRYO_PORT_OFFSET must be an integer 0..5000");
   }
   const p = BASE_PORTS[name];
-  const ports = { api: p.api + offset, db: p.db + offset, pooler: p.pooler + offset };
+  const ports = { api: p.api + offset, db: p.db + offset, web: p.web + offset, pooler: p.pooler + offset };
   const root = dataRoot(name);
   const meta = join(LOCAL, name); // always in the checkout: secrets, pids of our own processes, logs
   const c = {
@@ -54,12 +54,16 @@ export function stackConfig(name = stackName()) {
     secretsFile: join(meta, "secrets.json"),
     functionsPid: join(meta, "functions.pid"),
     functionsLog: join(meta, "functions.log"),
+    webDir: join(meta, "web"), // the built web app and its config.json (scripts/lib/web.mjs)
+    webPid: join(meta, "web.pid"),
+    webLog: join(meta, "web.log"),
     keysDir: join(LOCAL, "keys"),
   };
   c.dbUrl = `postgresql://postgres:postgres@127.0.0.1:${ports.db}/postgres`;
   c.superUrl = `postgresql://supabase_admin@127.0.0.1:${ports.db}/postgres`;
   c.apiUrl = `http://127.0.0.1:${ports.api}`;
   c.functionsUrl = `${c.apiUrl}/functions/v1`;
+  c.webUrl = `http://127.0.0.1:${ports.web}`;
   return c;
 }
 

@@ -24,6 +24,16 @@ export const APT_PACKAGES = [
   "sqlfluff",
 ];
 
+/**
+ * Debian packages of the browser suite of `npm test` only (the web app in headless Chromium; playwright-core
+ * drives it): Debian's chromium, because Playwright's own browser download is not reachable; a font so that
+ * pages render text. The stack itself does not need them.
+ */
+export const BROWSER_APT_PACKAGES = ["chromium", "fonts-dejavu-core"];
+
+/** The Chromium binary itself (/usr/bin/chromium is a shell wrapper that adds desktop flags). */
+export const CHROMIUM = "/usr/lib/chromium/chromium";
+
 /** Runs `npm ci` when node_modules is missing or older than package-lock.json; throws StackError if it fails. */
 export function ensureNodeDeps() {
   const marker = join(ROOT, "node_modules", ".package-lock.json");
@@ -34,11 +44,11 @@ export function ensureNodeDeps() {
 }
 
 /**
- * Installs the missing APT_PACKAGES (apt-get, as root) and creates the `postgres` OS user if needed. Without
- * root, throws StackError with the command to run.
+ * Installs the missing `packages` (default APT_PACKAGES; apt-get, as root) and creates the `postgres` OS user if
+ * needed. Without root, throws StackError with the command to run.
  */
-export function ensureAptPackages() {
-  const missing = APT_PACKAGES.filter((p) => {
+export function ensureAptPackages(packages = APT_PACKAGES) {
+  const missing = packages.filter((p) => {
     const r = run("dpkg-query", ["-W", "-f=${Status}", p]);
     return r.status !== 0 || !r.stdout.includes("install ok installed");
   });

@@ -41,7 +41,7 @@ test("a second start is a no-op: nothing created, applied or restarted", async (
   assert.equal(r.code, 0, r.out);
   assert.doesNotMatch(
     r.out,
-    /creating cluster|applied \d+ migration|starting Postgres|starting pgbouncer|serving edge functions/,
+    /creating cluster|applied \d+ migration|starting Postgres|starting pgbouncer|serving edge functions|building the web app|serving the web app/,
   );
   assert.equal(readPid(c.functionsPid), before, "the functions server kept running");
   assert.ok(await healthy());
@@ -54,9 +54,11 @@ test("status -o json prints the connection facts like `supabase status -o json`"
   });
   assert.equal(r.status, 0, r.stderr);
   const s = JSON.parse(r.stdout);
-  for (const k of ["API_URL", "DB_URL", "POOLER_URL", "FUNCTIONS_URL", "ANON_KEY"]) assert.ok(s[k], `${k} is set`);
+  for (const k of ["API_URL", "DB_URL", "POOLER_URL", "FUNCTIONS_URL", "WEB_URL", "ANON_KEY"]) {
+    assert.ok(s[k], `${k} is set`);
+  }
   assert.equal(s.POOLER_URL.includes(`:${c.ports.pooler}/`), true);
-  assert.deepEqual(s.RUNNING, { db: true, pooler: true, functions: true });
+  assert.deepEqual(s.RUNNING, { db: true, pooler: true, functions: true, web: true });
 });
 
 test("a crashed Postgres (SIGKILL, stale postmaster.pid) is recovered by start", async () => {
