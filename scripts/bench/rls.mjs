@@ -57,11 +57,14 @@ export const QUERIES = {
            where x.id = $1`,
   },
   toxicity_profile: {
+    // The cursor's value type is bound as text: cast to the domain public.toxicity_value_type, the row
+    // comparison is no longer an index condition (CoerceToDomain is not a constant) and every page re-reads
+    // the molecule's records from the first (pgTAP 50-plan-shape-bench.sql guards the shape).
     title: "toxicity profile (a molecule's records, keyset page of 50)",
     kind: "standard",
     text: `select id, value_type, qualifier, value, unit, species, route, endpoint_id, source_id, team_id, visibility
            from public.toxicity_records
-           where molecule_id = $1 and (value_type, id) > ($2::public.toxicity_value_type, $3::uuid)
+           where molecule_id = $1 and (value_type, id) > ($2::text, $3::uuid)
            order by value_type, id limit 50`,
   },
   toxicity_summary: {
