@@ -14,11 +14,12 @@
 //   --toxicity-per-molecule N         records per scale molecule made by the toxicity step (default 5)
 //   --duration S                      seconds per load phase (default 10)
 //   --out-dir DIR                     default reports/<today, UTC>
+//   BENCH_MACHINE_NOTE=...            a sentence about the machine for the report (e.g. who else shared it)
 //   --quick                           bounded smoke run (sizes 1000,2000; 20 iterations; 1 s phases; tokens
 //                                     1 s × 1 round): tests the code path, not the numbers
 // Exit codes: 2 bad arguments; 1 a part failed (the report is still written from what was measured).
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT, stackConfig } from "../lib/config.mjs";
@@ -179,8 +180,12 @@ for (const part of opts.parts) {
     console.error(`== bench: ${part} failed: ${e.message}`);
   }
 }
-const machine = await machineDescription(c);
-const run = {
+// `report` alone rebuilds README.md from the folder as the measuring run left it (its command, machine).
+const reportOnly = opts.parts.every((p) => p === "report");
+const saved = (name) => existsSync(join(opts.outDir, name)) ? JSON.parse(readFileSync(join(opts.outDir, name), "utf8")) : null;
+const machine = (reportOnly && saved("machine.json")) || await machineDescription(c);
+if (process.env.BENCH_MACHINE_NOTE) machine.note = process.env.BENCH_MACHINE_NOTE;
+const run = (reportOnly && saved("run.json")) || {
   command: `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim(),
   started_at: started,
   seconds: Math.round((performance.now() - t0) / 1000),
@@ -189,6 +194,7 @@ const run = {
   failures,
 };
 writeFileSync(join(opts.outDir, "machine.json"), `${JSON.stringify(machine, null, 2)}\n`);
+writeFileSync(join(opts.outDir, "run.json"), `${JSON.stringify(run, null, 2)}\n`);
 const { kpis } = await writeReport(opts.outDir, { run, machine });
 console.log(`\nwrote ${dir}/README.md, kpi.json and the charts:`);
 for (const k of kpis) console.log(`  ${k.status.padEnd(12)} ${k.kpi}: ${k.measured}`);
