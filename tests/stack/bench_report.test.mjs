@@ -82,7 +82,7 @@ test("npm run bench -- --quick runs every part and writes the KPI report with it
   assert.ok(rls.sizes[1].data.molecules > rls.sizes[0].data.molecules, "the series grows");
   for (const p of rls.sizes) {
     assert.ok(p.data.toxicity_records >= p.data.molecules, "toxicity records of the scale molecules exist");
-    assert.equal(Object.keys(p.results).length, 7);
+    assert.ok(Object.keys(p.results).length >= 7, "the seven key queries (and the toxicity API's, when present)");
     for (const r of Object.values(p.results)) {
       for (const a of ["owner", "member", "non_member", "service"]) assert.equal(r.actors[a].n, 20, `${r.title}: ${a}`);
       // RLS must hide rows: a non-member never sees more than the owner
