@@ -161,12 +161,31 @@ export async function generateSeedSql(paths = PATHS) {
     }
   }
 
+  // Curated toxicity values: public rows of the source "literature", about the reference molecules.
+  const tox = ref.toxicity;
+  const toxSource = ref.toxicitySource;
+  const toxSourceRows = toxSource
+    ? [[sqlUuid(id(`toxicity_source:${toxSource.name}`)), sqlString(toxSource.name), sqlString(toxSource.title),
+      sqlString(toxSource.version), sqlString(toxSource.url), sqlString(toxSource.citation), sqlString(toxSource.licence),
+      sqlString(toxSource.description)]]
+    : [];
+  const endpointRows = ref.toxicityEndpoints.map((e) => [sqlUuid(id(`toxicity_endpoint:${e.code}`)), sqlString(e.code),
+    sqlString(e.name), sqlString(e.description)]);
+  const toxRows = tox.map((t) => [sqlUuid(id(`toxicity_record:public:${t.key}`)), sqlUuid(moleculeIds.get(t.molecule)), "'exact'",
+    `(select id from public.toxicity_sources where name = ${sqlString(toxSource.name)})`, sqlString(t.key),
+    `(select id from public.toxicity_endpoints where code = ${sqlString(t.endpoint)})`, sqlString(t.value_type),
+    sqlString(t.raw_qualifier), sqlString(t.raw_value), sqlString(t.raw_unit), sqlString(t.qualifier), sqlNumber(t.value),
+    sqlString(t.unit), sqlString(t.conversion), sqlString(t.species ?? null), sqlString(t.route ?? null),
+    sqlString(t.duration ?? null), sqlString(t.sex ?? null), sqlString(t.citation ?? null), sqlString(t.record_key),
+    sqlString(t.confidence), "null", "'public'"]);
+
   const labels = (recs) => ["V", "V2", "C", "U"].map((l) => `${l} ${recs.filter((r) => r.confidence === l).length}`).join(", ");
   const allProps = [...ref.molecules, ...demo.molecules].flatMap((m) => m.properties ?? []);
   const summary = [
     `public molecules ${ref.molecules.length} (${labels(ref.molecules)}), team molecules ${demo.molecules.length}`,
     `public mixtures ${ref.mixtures.length} (${labels(ref.mixtures)}), team mixtures ${demo.mixtures.length}`,
     `molecular properties ${allProps.length} (${labels(allProps)}), property types ${ref.propertyTypes.length}, identifiers ${identRows.length}`,
+    `toxicity records ${tox.length} (${labels(tox)}) of source ${toxSource?.name ?? "(none)"}`,
   ];
 
   const lines = [
@@ -206,6 +225,14 @@ export async function generateSeedSql(paths = PATHS) {
       "confidence", "team_id", "visibility", "created_by"], mixRows),
     insert("public.mixture_components", ["id", "mixture_id", "molecule_id", "concentration", "unit", "role", "team_id",
       "visibility"], compRows),
+    "  -- Curated toxicity values (source literature): raw as written, normalized to mg/kg; a source or endpoint",
+    "  -- row a migration or an import already created under the same name is kept as it is.",
+    insert("public.toxicity_sources", ["id", "name", "title", "version", "url", "citation", "licence", "description"],
+      toxSourceRows, "on conflict (name) do nothing"),
+    insert("public.toxicity_endpoints", ["id", "code", "name", "description"], endpointRows, "on conflict (code) do nothing"),
+    insert("public.toxicity_records", ["id", "molecule_id", "molecule_match", "source_id", "source_record_id", "endpoint_id",
+      "value_type", "raw_qualifier", "raw_value", "raw_unit", "qualifier", "value", "unit", "conversion", "species", "route",
+      "duration", "sex", "citation", "record_key", "confidence", "team_id", "visibility"], toxRows),
     "",
     "  -- Fill the catalogue views now instead of at their next scheduled refresh.",
     "  perform private.refresh_catalogue_view(l.view_name)",
@@ -222,7 +249,7 @@ export async function generateSeedSql(paths = PATHS) {
       "public.team_members": memberRows.length, "public.property_types": typeRows.length,
       "public.molecules": molRows.length, "public.molecule_identifiers": identRows.length,
       "public.molecular_properties": propRows.length, "public.mixtures": mixRows.length,
-      "public.mixture_components": compRows.length,
+      "public.mixture_components": compRows.length, "public.toxicity_records": toxRows.length,
     },
     summary,
   };

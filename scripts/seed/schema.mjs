@@ -16,6 +16,7 @@ const Qualifier = z.enum(["=", "<", "<=", ">", ">=", "~"]);
 const Unit = z.enum(vocabulary.concentration_unit);
 const Role = z.enum(["penetrating", "non_penetrating", "carrier"]);
 const TeamRole = z.enum(vocabulary.team_role);
+const ToxicityValueType = z.enum(vocabulary.toxicity_value_type);
 
 const Key = z.string().regex(/^[a-z0-9_]+$/, "key must match [a-z0-9_]+");
 const Text = z.string().refine((s) => s.trim().length > 0, "must not be blank");
@@ -96,6 +97,48 @@ const mixtureFields = {
   confidence: Confidence,
 };
 
+/** --- Curated toxicity values (source "literature") --- */
+
+/** The toxicity_sources row of the curated values: citation and licence as stated (null: none stated). */
+const ToxicitySource = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, "a source name is a slug"),
+  title: Text,
+  version: Text.nullable(),
+  url: Text.nullable(),
+  citation: Text.nullable(),
+  licence: Text.nullable(),
+  description: Text,
+});
+
+/** An endpoint the curated values need beyond those the migrations create. */
+const ToxicityEndpoint = z.strictObject({
+  code: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, "an endpoint code is [a-z][a-z0-9_]*"),
+  name: Text,
+  description: Text,
+});
+
+/**
+ * One curated value about a reference molecule: raw qualifier, value and unit exactly as the source writes
+ * them (normalized by toxicity.mjs), and the context only where the source states it (no default species or
+ * route). `note` is for readers of this file (the database has no column for it).
+ */
+const ToxicityRecord = z.strictObject({
+  key: Key,
+  molecule: Key,
+  endpoint: Key,
+  value_type: ToxicityValueType,
+  raw_qualifier: z.string().max(10).nullable(),
+  raw_value: Text.pipe(z.string().max(100)),
+  raw_unit: Text.pipe(z.string().max(50)).nullable(),
+  species: Text.nullish(),
+  route: Text.nullish(),
+  sex: z.enum(["female", "male", "male/female"]).optional(),
+  duration: Text.optional(),
+  note: Text.optional(),
+  citation: Citation,
+  confidence: Confidence,
+});
+
 /** Team-private demo records name their team and the demo user who created them. */
 const owned = { team: Key, created_by: Key };
 
@@ -115,6 +158,13 @@ export const ReferenceFile = z.strictObject({
   property_types: z.array(PropertyType).min(1),
   molecules: z.array(Molecule),
   mixtures: z.array(Mixture),
+  toxicity_source: ToxicitySource.optional(),
+  toxicity_endpoints: z.array(ToxicityEndpoint).optional(),
+  toxicity: z.array(ToxicityRecord).optional(),
+}).superRefine((file, ctx) => {
+  if (file.toxicity?.length && !file.toxicity_source) {
+    ctx.addIssue({ code: "custom", path: ["toxicity_source"], message: "toxicity records need their toxicity_source" });
+  }
 });
 
 /** scripts/seed/demo.json: demo users, their teams, and each team's private records. */

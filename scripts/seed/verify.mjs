@@ -6,6 +6,7 @@
 import { convertConcentration } from "../chemistry/concentration.mjs";
 import { computeStructure, rdkit } from "../chemistry/structure.mjs";
 import { readSeedFile } from "./schema.mjs";
+import { normalizeToxicity, recordKey } from "./toxicity.mjs";
 
 // A stated total is exact ('=') or approximate ('~'); sources round to 0.1 M or 1 % w/v.
 const TOLERANCE = { "=": { abs: 0.01, rel: 0.005 }, "~": { abs: 0.05, rel: 0.03 } };
@@ -134,6 +135,41 @@ function checkMixture(rec, { molecules, reference }) {
   return { mixture: rec, rejections: out };
 }
 
+/** --- Curated toxicity values --- */
+
+// The endpoints the migrations create (20261130050100_toxicity_reference.sql); a data file may add others.
+export const MIGRATION_ENDPOINTS = ["acute_oral_toxicity", "cytotoxicity", "nuclear_receptor_activity", "stress_response",
+  "genotoxicity", "bioactivity"];
+
+/**
+ * Checks one curated toxicity record against the checked molecules (key → molecule) and the known endpoint
+ * codes; returns { record (with qualifier, value, unit, conversion, inchikey, record_key), rejections }.
+ * Rejected: an unknown molecule or endpoint, a molecule without a structure (no InChIKey to key it by), a
+ * raw value that does not normalize (unknown unit or qualifier by name, not a positive number), and a value
+ * that contradicts the molecule's own property of the same route and species (the two are one fact).
+ */
+function checkToxicity(rec, { molecules, endpoints, source }) {
+  const out = [];
+  const named = { key: rec.key, name: `${rec.molecule} ${rec.value_type}` };
+  const rj = (field, rule, msg, g, c) => out.push(rejection("toxicity record", named, field, rule, msg, g, c));
+  const m = molecules.get(rec.molecule);
+  if (!m) rj("molecule", "unknown_molecule", `references unknown molecule ${JSON.stringify(rec.molecule)}`);
+  else if (!m.computed) rj("molecule", "no_structure", `${rec.molecule} has no structure to key the record by`);
+  if (!endpoints.has(rec.endpoint)) rj("endpoint", "unknown_endpoint", `unknown endpoint ${JSON.stringify(rec.endpoint)}`);
+  const n = normalizeToxicity(rec);
+  if (n.error) rj("raw_value", "not_normalizable", n.error);
+  if (out.length) return { record: null, rejections: out };
+  const prop = (m.properties ?? []).find((p) => p.type === `ld50_${rec.route}` && (p.species ?? null) === (rec.species ?? null));
+  if (prop && (prop.unit !== n.unit || !near(n.value, prop.value, { abs: 0, rel: 1e-9 }) || (prop.qualifier ?? "=") !== n.qualifier)) {
+    rj("raw_value", "property_conflict", `contradicts ${rec.molecule}'s ${prop.type} property`,
+      `${n.qualifier} ${n.value} ${n.unit}`, `${prop.qualifier ?? "="} ${prop.value} ${prop.unit}`);
+    return { record: null, rejections: out };
+  }
+  const inchikey = m.computed.inchikey;
+  const record_key = recordKey({ ...rec, source, inchikey });
+  return { record: { ...rec, ...n, inchikey, record_key }, rejections: out };
+}
+
 /** --- Data sets --- */
 
 /**
@@ -183,7 +219,23 @@ export async function checkDataset(data, { reference } = {}) {
     rejections.push(...rs);
     if (!rs.length) mixtures.push(mixture);
   }
-  return { propertyTypes: [...propertyTypes.values()], molecules, mixtures, rejections };
+  const endpoints = new Set([...MIGRATION_ENDPOINTS, ...(data.toxicity_endpoints ?? []).map((e) => e.code)]);
+  const toxicity = [];
+  const keys = new Set();
+  for (const rec of data.toxicity ?? []) {
+    const { record, rejections: rs } = checkToxicity(rec, { molecules: known, endpoints, source: data.toxicity_source?.name });
+    if (keys.has(rec.key)) rs.push(rejection("toxicity record", { key: rec.key, name: rec.molecule }, "key", "duplicate", "key already used"));
+    keys.add(rec.key);
+    if (record && toxicity.some((t) => t.record_key === record.record_key)) {
+      rs.push(rejection("toxicity record", { key: rec.key, name: rec.molecule }, "record_key", "duplicate_record", "the same record twice"));
+    }
+    rejections.push(...rs);
+    if (!rs.length) toxicity.push(record);
+  }
+  return {
+    propertyTypes: [...propertyTypes.values()], molecules, mixtures, rejections,
+    toxicitySource: data.toxicity_source ?? null, toxicityEndpoints: data.toxicity_endpoints ?? [], toxicity,
+  };
 }
 
 /**

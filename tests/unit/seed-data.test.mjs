@@ -23,6 +23,8 @@ import {
 } from "../../scripts/seed/schema.mjs";
 import { checkDataset, DatasetError, loadVerifiedDataset } from "../../scripts/seed/verify.mjs";
 import { generateSeedSql, isStale, PATHS, sqlString } from "../../scripts/seed/generate.mjs";
+import { canonicalJson, normalizeToxicity, recordKey } from "../../scripts/seed/toxicity.mjs";
+import { createHash } from "node:crypto";
 
 const readJson = (p) => JSON.parse(readFileSync(p, "utf8"));
 const KNOWN_BAD = join(ROOT, "scripts/seed/known-bad.json");
@@ -278,6 +280,79 @@ test("totals in units that need densities (mol/kg against M) are not compared, m
     })],
   });
   assert.deepEqual(r.rejections, []);
+});
+
+/** --- Curated toxicity values (source "literature") --- */
+
+test("the curated LD50s of the CPA facts are public literature records, raw as written and normalized to mg/kg", () => {
+  const t = new Map(reference.toxicity.map((r) => [r.key, r]));
+  assert.equal(reference.toxicitySource.name, "literature");
+  assert.equal(t.size, 16, "16 values: every oral LD50 of the facts, and DMSO's mouse intravenous LD50");
+  const dmso = t.get("dmso_ld50_rat_oral");
+  assert.deepEqual([dmso.raw_qualifier, dmso.raw_value, dmso.raw_unit, dmso.qualifier, dmso.value, dmso.unit, dmso.species, dmso.route],
+    [null, "14,500", "mg/kg", "=", 14500, "mg/kg", "rat", "oral"]);
+  const pd13 = t.get("propanediol_13_ld50_rat_oral");
+  assert.deepEqual([pd13.raw_qualifier, pd13.qualifier, pd13.value], [">", ">", 2000], "a bound keeps its qualifier");
+  const nmf = t.get("n_methylformamide_ld50_rat_oral");
+  assert.deepEqual([nmf.raw_qualifier, nmf.qualifier], ["≈", "~"], "≈ as written, ~ normalized");
+  assert.equal(t.get("glycerol_ld50_rat_oral").sex, "female");
+  assert.equal(t.get("glycerol_ld50_rat_oral").confidence, "V2");
+  for (const k of ["methanol", "n_methylformamide", "urea", "diethylene_glycol", "ethanol", "sucrose"]) {
+    assert.equal(t.get(`${k}_ld50_rat_oral`).confidence, "U", `${k}'s value stays U`);
+  }
+  for (const r of t.values()) {
+    assert.match(r.record_key, /^[0-9a-f]{64}$/);
+    assert.equal(r.inchikey, byKey.get(r.molecule).computed.inchikey, `${r.key} is keyed by its molecule's RDKit InChIKey`);
+    if (r.confidence !== "U") assert.ok(r.citation, `${r.key} (${r.confidence}) has a citation`);
+  }
+  assert.ok(!t.has("ethylene_glycol_lethal_dose_human"), "an estimated human lethal dose is not an LD50 record");
+  assert.equal(new Set([...t.values()].map((r) => r.record_key)).size, t.size, "every record has its own key");
+});
+
+test("the record key is sha256 of the canonical JSON of the record's identity (the recipe of docs/seed-data.md)", () => {
+  const dmso = reference.toxicity.find((r) => r.key === "dmso_ld50_rat_oral");
+  // Written out by hand: keys sorted, no whitespace, nulls explicit.
+  const text = '{"citation":"Acute oral LD50 reported in an acute/repeated inhalation toxicity study abstract, Sprague-Dawley rats",' +
+    '"duration":null,"endpoint":"acute_oral_toxicity","inchikey":"IAZDPXIOMUYVGZ-UHFFFAOYSA-N","raw_qualifier":null,' +
+    '"raw_unit":"mg/kg","raw_value":"14,500","route":"oral","sex":null,"source":"literature","species":"rat","value_type":"LD50"}';
+  assert.equal(dmso.record_key, createHash("sha256").update(text).digest("hex"));
+  assert.equal(canonicalJson({ b: 1, a: ["x", null, { d: "e\u0301", c: undefined }] }), '{"a":["x",null,{"c":null,"d":"\u00e9"}],"b":1}',
+    "keys sorted at every level, NFC strings, undefined is null");
+  const base = { source: "literature", inchikey: "X", endpoint: "e", value_type: "LD50", raw_value: "1", citation: "c" };
+  assert.equal(recordKey(base), recordKey({ ...base, confidence: "U", value: 1 }), "neither the label nor the normalized value is identity");
+  assert.notEqual(recordKey(base), recordKey({ ...base, species: "rat" }), "a stated species makes another record");
+});
+
+test("a curated value that does not normalize is rejected by name: unit, qualifier, number", () => {
+  const n = (raw_qualifier, raw_value, raw_unit) => normalizeToxicity({ value_type: "LD50", raw_qualifier, raw_value, raw_unit });
+  assert.deepEqual(n(null, "1.5", "g/kg"), { qualifier: "=", value: 1500, unit: "mg/kg", conversion: "g/kg × 1000 → mg/kg" });
+  assert.match(n(null, "5", "mg/L").error, /unknown unit "mg\/L"/);
+  assert.match(n("about", "5", "mg/kg").error, /unknown qualifier "about"/);
+  assert.match(n(null, "5.000,5", "mg/kg").error, /not a number/);
+  assert.match(n(null, "0", "mg/kg").error, /positive/);
+  assert.match(normalizeToxicity({ value_type: "AC50", raw_value: "1", raw_unit: "µM" }).error, /LD50 only/);
+});
+
+test("a curated value about an unknown or structureless molecule, an unknown endpoint, or contradicting the molecule's property is rejected", async () => {
+  const data = readJson(PATHS.reference);
+  const rec = (over) => ({ ...data.toxicity[0], ...over });
+  data.toxicity = [
+    rec({ key: "t1", molecule: "nothing" }),
+    rec({ key: "t2", molecule: "pvp_k12" }),
+    rec({ key: "t3", endpoint: "acute_dermal_toxicity" }),
+    rec({ key: "t4", raw_value: "14,000" }), // DMSO's rat oral property says 14,500
+    rec({ key: "t5", raw_unit: "ppm" }),
+    rec({ key: "t6" }), rec({ key: "t7" }), // the same record twice
+  ];
+  const r = await checkDataset(ReferenceFile.parse(data));
+  const rule = (k) => r.rejections.filter((x) => x.record === k).map((x) => `${x.field}:${x.rule}`);
+  assert.deepEqual(rule("t1"), ["molecule:unknown_molecule"]);
+  assert.deepEqual(rule("t2"), ["molecule:no_structure"]);
+  assert.deepEqual(rule("t3"), ["endpoint:unknown_endpoint"]);
+  assert.deepEqual(rule("t4"), ["raw_value:property_conflict"]);
+  assert.deepEqual(rule("t5"), ["raw_value:not_normalizable"]);
+  assert.deepEqual([rule("t6"), rule("t7")], [[], ["record_key:duplicate_record"]]);
+  assert.throws(() => ReferenceFile.parse({ ...data, toxicity_source: undefined }), /toxicity_source/);
 });
 
 test("structure rules: InChIKey mismatch, unparsable SMILES, unspecified stereo, a charged structure", async () => {

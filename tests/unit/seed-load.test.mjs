@@ -152,6 +152,32 @@ test(
         "demo rows name their creator",
       );
 
+      // Curated toxicity values: public rows of source literature, raw as written, summarised by the seed's refresh.
+      assert.equal(
+        await count(
+          tx,
+          `select count(*) from public.toxicity_records r join public.toxicity_sources s on s.id = r.source_id
+      where s.name = 'literature' and r.visibility = 'public' and r.team_id is null and r.confidence is not null`,
+        ),
+        ref.toxicity.length,
+        "every curated value is a public literature record with its label",
+      );
+      assert.equal(
+        await one(
+          tx,
+          `select string_agg(format('%s %s %s%s', e ->> 'species', e ->> 'route', e ->> 'lowest_qualifier', e ->> 'lowest'), ', ')
+      from private.toxicity_summary s cross join jsonb_array_elements(s.ld50) e
+      where s.molecule_id = (select id from public.molecules where name = 'dimethyl sulfoxide') and s.team_id is null`,
+        ),
+        "mouse intravenous =3100, rat oral =14500",
+        "DMSO's summary after the seed",
+      );
+      assert.equal(
+        await one(tx, "select raw_qualifier || raw_value from public.toxicity_records where source_record_id = 'n_methylformamide_ld50_rat_oral'"),
+        "≈4,000",
+        "a raw qualifier and value as written",
+      );
+
       // Values survive the round trip: quotes, non-ASCII, arrays and numbers.
       assert.equal(
         await one(tx, "select synonyms[2] from public.molecules where name = 'diethylene glycol'"),

@@ -766,3 +766,26 @@ select has_function('tests', 'rls_enabled', array['text'], 'tests.rls_enabled(sc
 select has_function('tests', 'matrix_case', array['text', 'regclass', 'text', 'text'], 'tests.matrix_case(actor, table, action, target) exists');
 select * from finish();
 rollback;
+
+/** --- Toxicity records (40-toxicity-schema.sql, 41-toxicity-summary.sql) --- */
+
+/**
+ * tests.toxicity_insert(changes jsonb default '{}') returns text
+ * One insert statement of a valid public LD50 record (420 mg/kg, as given) about the public fixture
+ * molecule, with `changes` (column → value) applied: a test changes one thing and runs it as any actor.
+ *   select tests.attempt(tests.toxicity_insert('{"unit": "mmol/kg"}'));
+ */
+create or replace function tests.toxicity_insert(changes jsonb default '{}')
+returns text
+language sql
+set search_path = ''
+as $$
+  select format('insert into public.toxicity_records select * from jsonb_populate_record(null::public.toxicity_records, %L::jsonb)',
+    jsonb_build_object(
+      'id', gen_random_uuid(), 'molecule_id', tests.fid('molecules', 'P'), 'molecule_match', 'exact',
+      'source_id', tests.fid('toxicity_sources', 'P'), 'endpoint_id', tests.fid('toxicity_endpoints', 'P'),
+      'value_type', 'LD50', 'raw_qualifier', null, 'raw_value', '420', 'raw_unit', 'mg/kg', 'qualifier', '=', 'value', 420,
+      'unit', 'mg/kg', 'conversion', 'as given', 'record_key', encode(sha256(convert_to(random()::text, 'UTF8')), 'hex'),
+      'created_at', now(), 'team_id', null, 'visibility', 'public') || changes);
+$$;
+grant execute on function tests.toxicity_insert(jsonb) to anon, authenticated, cryo_service;

@@ -20,7 +20,7 @@ select is(
         'team_invitations.role: team_role', 'team_members.role: team_role',
         'toxicity_import_errors.visibility: visibility', 'toxicity_import_jobs.status: toxicity_import_status',
         'toxicity_import_jobs.target_visibility: visibility', 'toxicity_import_jobs.visibility: visibility',
-        'toxicity_records.qualifier: toxicity_qualifier', 'toxicity_records.value_type: toxicity_value_type',
+        'toxicity_records.confidence: confidence_label', 'toxicity_records.qualifier: toxicity_qualifier', 'toxicity_records.value_type: toxicity_value_type',
         'toxicity_records.visibility: visibility'],
   'every visibility, confidence, concentration-unit, team-role and toxicity-vocabulary column of public uses its domain');
 select is(
