@@ -55,8 +55,14 @@ function planWhy(r) {
       }, ${n.total_ms} ms)`
       : `the policy filter on ${n.relation ?? n.node} (${n.filter.slice(0, 90)})`
   );
+  const inPlan = r3(m.planning_ms + m.execution_ms - o.planning_ms - o.execution_ms);
+  const client = r.vs_owner?.member?.added_p50_ms;
   return `member plan: planning ${m.planning_ms} ms vs owner ${o.planning_ms} ms, execution ${m.execution_ms} vs ${o.execution_ms} ms` +
-    (extra.length ? `; adds ${extra.join("; ")}` : "");
+    (extra.length ? `; adds ${extra.join("; ")}` : "") +
+    (client !== undefined
+      ? `; planning + execution account for ${inPlan >= 0 ? "+" : ""}${inPlan} ms of the +${client} ms seen by the client: ` +
+        "the rest is outside planning and execution (parse and rewrite, where the policies are added), which EXPLAIN does not time"
+      : "");
 }
 
 /** buildKpis(parts) → [{ id, kpi, plan_target, our_target, measured, status, miss_by?, why?, source }] */
@@ -206,7 +212,9 @@ export function buildKpis({ rls, normal, steady, module: mod, tokens, toxicity }
         } µs)`,
         value: { ratio: r3(h.http_rps_c16 / limit), limit_rps: limit, cpu_us_per_request: parts },
         status: "info",
-        why: `where the CPU of a /health/ping went: ${
+        why: `Deno spends ${phase("http /health/ping (one round trip), c=16")?.cpu?.deno?.us_per_request ?? "?"} µs per /health/ping against ${
+          httpUs + drv
+        } µs for HTTP alone + the bare driver: the database module and the middleware are the difference (see the module KPI); where the CPU of a /health/ping went: ${
           ["deno", "pgbouncer", "postgres", "load_generator"].map((x) =>
             `${x} ${phase("http /health/ping (one round trip), c=16")?.cpu?.[x]?.us_per_request ?? "?"} µs`
           ).join(", ")
@@ -329,6 +337,27 @@ function concurrencyChart(steady) {
   };
 }
 
+/** For each KPI that can miss: the change that would close it (the report's closing note). */
+const CLOSE = {
+  rls_overhead:
+    "The member's extra cost is the membership InitPlan (a second index probe of team_members per statement) and the policy filter on the rows read. " +
+    "What closes it: helpers whose query is planned once per connection (plpgsql; issue 13 item 3, the RLS-gap work, measured with `node scripts/bench/rls-gap.mjs`) " +
+    "or team ids carried in the token (custom access-token hook) with a tested staleness bound and revocation. For the batch lookup the absolute bound " +
+    "(0.1 ms) is the policy filter over 1,000 rows (≈ 0.5 µs each); its ratio is the meaningful target there.",
+  p95:
+    "A p95 far above its p50 is the tail of a shared 2-core machine (other sessions, pg_cron refreshes), not the plan: re-run on an idle machine; " +
+    "a p95 close to its p50 is the plan itself (see its nodes in rls.json).",
+  "growth.inchikey_lookup": "Index depth or cache misses at the larger size: check the plan's buffers (`npm run explain`) and shared_buffers.",
+  acquire_p99_warm: "Requests waiting for one of the module's 4 slots: raise CRYO_DB_POOL_MAX or shorten transactions.",
+  module_cpu_ratio:
+    "The module's JavaScript per transaction (the one-message transaction text with claims, role, timeout and read-only; its queue, deadline, " +
+    "breaker and Prometheus metrics) against a bare `select 1`. What would close it: profile `scripts/load/module-bench.ts` with `deno run --cpu-prof` " +
+    "and cut per-transaction allocations (a prebuilt settings prefix per principal, metric children looked up once, no per-call closures); " +
+    "re-measure with `npm run load -- module`.",
+  db_cpu_normal_load: "The Postgres CPU per request of the normal-load mix (rls.json plans): a cheaper plan for the costliest read.",
+};
+const closeFor = (id) => CLOSE[id] ?? CLOSE[id.split(".")[0]];
+
 const cell = (s) => String(s ?? "").replace(/\|/g, "\\|").replace(/\n/g, " ");
 
 /**
@@ -368,6 +397,19 @@ export async function writeReport(dir, { run, machine }) {
     L.push(`| ${cell(x.kpi)} | ${cell(x.plan_target)} | ${cell(x.our_target)} | ${cell(x.measured)} | ${x.status} | ${cell(x.miss_by)} | ${cell(x.why)} |`);
   }
   L.push("");
+  const missed = kpis.filter((x) => x.status === "miss");
+  if (missed.length) {
+    L.push("## What missed, and what would close it", "");
+    const seen = new Set();
+    for (const x of missed) {
+      const key = CLOSE[x.id] ? x.id : x.id.split(".")[0];
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const which = missed.filter((y) => (CLOSE[y.id] ? y.id : y.id.split(".")[0]) === key);
+      L.push(`- **${which.map((y) => y.kpi).join("; ")}** — missed by ${which.map((y) => y.miss_by).join("; ")}. ${closeFor(x.id) ?? ""}`);
+    }
+    L.push("");
+  }
   const pts = parts.rls?.sizes ?? [];
   if (pts.length) {
     L.push("## RLS suite", "", `Command: \`${parts.rls.command}\`. Method: ${parts.rls.method}.`, "");

@@ -237,7 +237,7 @@ export function planSummary(plan) {
     if (rel === "InitPlan" || rel === "SubPlan" || /Scan/.test(n["Node Type"])) {
       nodes.push({
         node: n["Node Type"],
-        ...(rel === "InitPlan" || rel === "SubPlan" ? { role: `${rel} ${n["Subplan Name"] ?? ""}`.trim() } : {}),
+        ...(rel === "InitPlan" || rel === "SubPlan" ? { role: n["Subplan Name"] ?? rel } : {}),
         ...(n["Relation Name"] ? { relation: n["Relation Name"] } : {}),
         ...(n["Index Name"] ? { index: n["Index Name"] } : {}),
         ...(n["Function Name"] ? { function: n["Function Name"] } : {}),
