@@ -81,7 +81,7 @@ test("npm run bench -- --quick runs every part and writes the KPI report with it
   assert.equal(rls.sizes.length, 2);
   assert.ok(rls.sizes[1].data.molecules > rls.sizes[0].data.molecules, "the series grows");
   for (const p of rls.sizes) {
-    assert.ok(p.data.toxicity_records >= p.data.molecules, "toxicity records of the scale molecules exist");
+    assert.ok(p.data.toxicity_records >= 1000, "toxicity records of the scale molecules exist (db:scale's or the suite's step)");
     assert.ok(Object.keys(p.results).length >= 7, "the seven key queries (and the toxicity API's, when present)");
     for (const r of Object.values(p.results)) {
       for (const a of ["owner", "member", "non_member", "service"]) assert.equal(r.actors[a].n, 20, `${r.title}: ${a}`);
