@@ -260,15 +260,46 @@ export function buildKpis({ rls, normal, steady, module: mod, tokens, toxicity }
 
   // Toxicity API scenario (provided by the toxicity API work)
   if (toxicity && !toxicity.skipped) {
-    add({
-      id: "toxicity_api",
-      kpi: "Toxicity API scenario (scripts/bench/toxicity-api.mjs)",
-      plan_target: "< 100 ms (standard) / < 500 ms (complex)",
-      our_target: "see its JSON",
-      measured: JSON.stringify(toxicity.headline ?? toxicity.summary ?? Object.keys(toxicity)).slice(0, 300),
-      status: "info",
-      source: "toxicity-api.json",
-    });
+    // its report (scripts/bench/toxicity-api.mjs): profile { cold, cached } and lookup_1000 { json, csv }, each
+    // { n, p50, p95 } in ms over HTTP with a verified user token; the API's own goals (issue 11)
+    const cold = toxicity.profile?.cold, lk = toxicity.lookup_1000?.json;
+    if (cold) {
+      add({
+        id: "toxicity_api.profile",
+        kpi: "Toxicity profile over HTTP, uncached (p95; verified user token)",
+        plan_target: "< 100 ms",
+        our_target: "< 20 ms (issue 11)",
+        measured: `${cold.p95} ms (p50 ${cold.p50}; cached p50 ${toxicity.profile.cached?.p50} ms)`,
+        value: cold.p95,
+        status: cold.p95 < 20 ? "pass" : "miss",
+        ...(cold.p95 < 20 ? {} : { miss_by: `${r2(cold.p95 - 20)} ms`, why: "see toxicity-api.json (HTTP + token + database)" }),
+        source: "toxicity-api.json",
+      });
+    }
+    if (lk) {
+      add({
+        id: "toxicity_api.lookup_1000",
+        kpi: "Toxicity lookup of 1,000 identifiers over HTTP (p95, JSON)",
+        plan_target: "< 500 ms",
+        our_target: "< 100 ms (issue 11)",
+        measured: `${lk.p95} ms (p50 ${lk.p50}; CSV p95 ${toxicity.lookup_1000.csv?.p95} ms)`,
+        value: lk.p95,
+        status: lk.p95 < 100 ? "pass" : "miss",
+        ...(lk.p95 < 100 ? {} : { miss_by: `${r2(lk.p95 - 100)} ms`, why: "see toxicity-api.json (HTTP + token + database)" }),
+        source: "toxicity-api.json",
+      });
+    }
+    if (!cold && !lk) {
+      add({
+        id: "toxicity_api",
+        kpi: "Toxicity API scenario (scripts/bench/toxicity-api.mjs)",
+        plan_target: "< 100 ms / < 500 ms",
+        our_target: "see its JSON",
+        measured: JSON.stringify(Object.keys(toxicity)).slice(0, 300),
+        status: "info",
+        source: "toxicity-api.json",
+      });
+    }
   } else {
     add({
       id: "toxicity_api",

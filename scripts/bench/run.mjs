@@ -150,7 +150,8 @@ const steps = {
       script,
       "--out",
       join(dir, "toxicity-api.json"),
-      ...(opts.quick ? ["--quick"] : []),
+      // its own sizes (the toxicity API work's script): small ones for a quick run
+      ...(opts.quick ? ["--profiles", "10", "--lookups", "1", "--mix", "20"] : []),
     ]);
     if (code) throw new Error(`toxicity-api.mjs exited with ${code}`);
   },
