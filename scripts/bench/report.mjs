@@ -472,7 +472,13 @@ export async function writeReport(dir, { run, machine }) {
     L.push(
       `Achieved ${ph.tps} TPS, latency avg ${ph.latency_avg_ms} ms (sd ${ph.latency_stddev_ms}), ${ph.failed_transactions ?? 0} failed. ` +
         `CPU over ${ph.cpu.wall_ms} ms: ${["postgres", "pgbouncer", "pgbench"].map((x) => `${x} ${ph.cpu[x]?.cpu_ms} ms`).join(", ")}; ` +
-        `other processes on the machine ${ph.cpu.others_on_machine_cpu_ms} ms (the machine was ${Math.round(ph.cpu.machine_busy.share_of_machine * 100)} % busy).`,
+        `other processes on the machine ${ph.cpu.others_on_machine_cpu_ms} ms (the machine was ${Math.round(ph.cpu.machine_busy.share_of_machine * 100)} % busy).` +
+        (parts.normal.result.background
+          ? ` Before the phase it waited ${parts.normal.result.background.before.waited_s} s for the database's background work to end` +
+            ` (still running: ${parts.normal.result.background.before.still_running.length}; running right after the phase: ${
+              parts.normal.result.background.after_phase.map((b) => b.backend_type).join(", ") || "nothing"
+            }).`
+          : ""),
       "",
     );
   }
