@@ -1,8 +1,9 @@
 // Benchmark of the token path (a script, not a test): token issuance latency, verification CPU per request
 // (cold and cached), /health/ping as anon vs a verified service token vs a user token side by side in one run,
 // and single-row write throughput with and without the audit trigger. Variants are interleaved in rounds so a
-// noisy machine affects each alike. Writes reports/tokens-bench.{json,md}.
-//   npm run bench:tokens [-- --seconds 3 --rounds 3 --concurrency 8]
+// noisy machine affects each alike. Writes <out-dir>/tokens-bench.{json,md} (default reports/tokens-runs/).
+//   npm run bench -- tokens [--seconds 3 --rounds 3 --concurrency 8]   (the KPI report's run, into reports/<date>/)
+//   deno run -A --config deno.json scripts/bench/tokens.ts [--seconds 3 --rounds 3 --concurrency 8 --out-dir DIR]
 // Runs against the stack named by CRYO_STACK (default dev; start it with npm start) and CRYO_PORT_OFFSET.
 // It creates a service client and a few molecules of team Alpha (removed afterwards), and disables the
 // audit trigger of public.molecules only for the "without audit" rounds (re-enabled in finally).
@@ -22,6 +23,7 @@ const { values: args } = parseArgs({
     rounds: { type: "string", default: "3" },
     concurrency: { type: "string", default: "8" },
     issuance: { type: "string", default: "200" },
+    "out-dir": { type: "string", default: "reports/tokens-runs" },
   },
 });
 const SECONDS = Number(args.seconds), ROUNDS = Number(args.rounds), C = Number(args.concurrency);
@@ -267,10 +269,12 @@ ${
 
 Audit trigger cost on single-row writes: ${audit_overhead_pct} % (goal ≤ 30 %).
 `;
+const outDir = new URL(`${args["out-dir"].replace(/\/?$/, "/")}`, ROOT);
+await Deno.mkdir(outDir, { recursive: true });
 await Deno.writeTextFile(
-  new URL("reports/tokens-bench.json", ROOT),
+  new URL("tokens-bench.json", outDir),
   JSON.stringify({ ...report, audit_overhead_pct }, null, 2) + "\n",
 );
-await Deno.writeTextFile(new URL("reports/tokens-bench.md", ROOT), md);
+await Deno.writeTextFile(new URL("tokens-bench.md", outDir), md);
 console.log(md);
 Deno.exit(0);

@@ -9,7 +9,9 @@ const TICK_MS = 10; // USER_HZ is 100 on Linux
 function procTicks(pid) {
   try {
     const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) }; // utime + stime
+    // utime + stime, and cutime + cstime: the CPU of children it has waited for (the postmaster's exited
+    // backends and autovacuum workers), so a backend that exits between two snapshots keeps its CPU counted
+    return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]), children: Number(f[13]) + Number(f[14]) };
   } catch {
     return null;
   }
@@ -29,7 +31,8 @@ export function cpuSnapshot(c) {
     if (!t) continue;
     if (pid === deno) out.deno += t.ticks;
     else if (pid === pooler) out.pgbouncer += t.ticks;
-    else if (pid === postmaster || t.ppid === postmaster) out.postgres += t.ticks;
+    else if (pid === postmaster) out.postgres += t.ticks + t.children;
+    else if (t.ppid === postmaster) out.postgres += t.ticks;
   }
   for (const k of Object.keys(out)) out[k] *= TICK_MS;
   const u = process.cpuUsage();

@@ -23,12 +23,14 @@ function summaryNumber(out, label) {
 }
 
 /**
- * pgbench({ c, secrets, clients, seconds, script }) → Promise<{ clients, seconds, transactions, tps,
+ * pgbench({ c, secrets, clients, seconds, script, rate, vars }) → Promise<{ clients, seconds, transactions, tps,
  * latency_avg_ms, latency_stddev_ms, failed_transactions, cpu, raw_tail }>: `script` (a custom transaction)
- * run by `clients` connections for `seconds` through stack `c`'s pooler. -P at the run's length makes pgbench
+ * run by `clients` connections for `seconds` through stack `c`'s pooler; `rate` (transactions/s, optional)
+ * throttles it to that arrival rate (pgbench -R: latency then includes the schedule lag); `vars` (optional
+ * { name: value }) are pgbench -D variables of the script. -P at the run's length makes pgbench
  * print its latency stddev; its CPU comes from the shell's `times` (an exited child has no /proc entry left).
  */
-export function pgbench({ c, secrets, clients, seconds, script }) {
+export function pgbench({ c, secrets, clients, seconds, script, rate, vars = {} }) {
   const file = join(ROOT, ".local", `pgbench-${Math.random().toString(36).slice(2)}.sql`);
   writeFileSync(file, script);
   return new Promise((resolve) => {
@@ -51,6 +53,8 @@ export function pgbench({ c, secrets, clients, seconds, script }) {
       String(seconds),
       "-P",
       String(seconds),
+      ...(rate ? ["-R", String(rate)] : []),
+      ...Object.entries(vars).flatMap(([k, v]) => ["-D", `${k}=${v}`]),
       "-f",
       file,
       "postgres",

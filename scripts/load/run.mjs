@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // Load and fault scenarios against the running local stack (CRYO_STACK, default dev; CRYO_PORT_OFFSET).
-//   npm run load -- <scenario>|all [--duration <s>]
+//   npm run load -- <scenario>|all [--duration <s>] [--out-dir <dir>]
 // One module per scenario in scripts/load/scenarios/ (its file name is its name): it exports `description`
 // and a default async function taking the run's context and returning the result written to
-// reports/load-<scenario>.json and .md. HTTP load is autocannon (its own percentiles); the raw baseline is
-// pgbench through the same pgbouncer; the server's view comes from its Prometheus metrics. See docs/operations.md.
+// <dir>/load-<scenario>.json and .md (default reports/load-runs/; `npm run bench` passes reports/<date>/).
+// HTTP load is autocannon (its own percentiles); the raw baseline is pgbench through the same pgbouncer; the server's view comes from its Prometheus metrics. See docs/operations.md.
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { readSecrets, ROOT, stackConfig } from "../lib/config.mjs";
 import { sleep } from "../lib/proc.mjs";
@@ -15,11 +15,11 @@ import { markdown } from "./report.mjs";
 
 const SCENARIOS = join(ROOT, "scripts/load/scenarios");
 const names = readdirSync(SCENARIOS).filter((f) => f.endsWith(".mjs")).map((f) => f.slice(0, -4)).sort();
-const USAGE = `usage: npm run load -- <scenario>|all [--duration <s>]\nscenarios: ${names.join(" ")}`;
+const USAGE = `usage: npm run load -- <scenario>|all [--duration <s>] [--out-dir <dir>]\nscenarios: ${names.join(" ")}`;
 
 let parsed;
 try {
-  parsed = parseArgs({ allowPositionals: true, options: { duration: { type: "string" } } });
+  parsed = parseArgs({ allowPositionals: true, options: { duration: { type: "string" }, "out-dir": { type: "string" } } });
 } catch (e) {
   console.error(`${e.message}\n${USAGE}`);
   process.exit(2);
@@ -61,7 +61,8 @@ const ctx = {
   },
 };
 
-mkdirSync(join(ROOT, "reports"), { recursive: true });
+const OUT = resolve(ROOT, values["out-dir"] ?? "reports/load-runs");
+mkdirSync(OUT, { recursive: true });
 const pool = await fetch(`${c.functionsUrl}/health`).then((r) => r.json()).then((h) => h.pool).catch(() => null);
 for (const n of selected) {
   console.log(`== ${n}`);
@@ -79,8 +80,8 @@ for (const n of selected) {
     seconds: Math.round((Date.now() - t) / 1000),
     result,
   };
-  writeFileSync(join(ROOT, "reports", `load-${n}.json`), JSON.stringify(rep, null, 2) + "\n");
-  writeFileSync(join(ROOT, "reports", `load-${n}.md`), markdown(n, rep, c) + "\n");
+  writeFileSync(join(OUT, `load-${n}.json`), JSON.stringify(rep, null, 2) + "\n");
+  writeFileSync(join(OUT, `load-${n}.md`), markdown(n, rep, c) + "\n");
   console.log(markdown(n, rep, c));
   await sleep(1000);
 }

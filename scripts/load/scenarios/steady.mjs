@@ -13,7 +13,7 @@ export const description =
 const ratio = (a, b) => Math.round((a / b) * 1000) / 1000;
 
 export default async function steady({ c, secrets, duration, urls }) {
-  await load({ url: urls.ping, connections: 4, duration: 3 });
+  await load({ url: urls.ping, connections: 4, duration: Math.min(3, duration) });
   const b4 = await scrape(c);
   const r4 = await load({ url: urls.ping, connections: 4, duration: Math.min(duration, 10) });
   const warm = {
@@ -24,7 +24,7 @@ export default async function steady({ c, secrets, duration, urls }) {
   };
 
   const http = async (name, url, connections) => {
-    await load({ url, connections, duration: 3 }); // warm-up: connections open, JIT done
+    await load({ url, connections, duration: Math.min(3, duration) }); // warm-up: connections open, JIT done
     const before = await scrape(c);
     const cpu0 = cpuSnapshot(c);
     const r = await load({ url, connections, duration });

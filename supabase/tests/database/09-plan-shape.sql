@@ -1,7 +1,7 @@
 /**
  * Plan shape under RLS on scale-like data (30k molecules, 9k mixture components, made here and analyzed):
  * a member's hot queries use indexes, evaluate the access helper once per statement (an InitPlan run
- * once), and never seq-scan the big tables. Timing is not asserted here; see `npm run bench:rls`.
+ * once), and never seq-scan the big tables. Timing is not asserted here; see `npm run bench -- rls`.
  */
 
 begin;
