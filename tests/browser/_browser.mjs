@@ -82,22 +82,6 @@ export async function screenshot(page, name) {
 }
 
 /**
- * Whether the toxicity function has a route for `method` `path` (relative to /toxicity): false when the
- * function answers 404 "no route for …" (a route not built yet), true for any other answer.
- */
-export async function hasRoute(method, path, body) {
-  const { anonKey } = await import("../../scripts/lib/keys.mjs");
-  const key = await anonKey(c);
-  const r = await fetch(`${FUNCTIONS_URL}/toxicity${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, apikey: key, ...(body ? { "content-type": "application/json" } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await r.text();
-  return !(r.status === 404 && /no route for/i.test(text));
-}
-
-/**
  * Why the toxicity API cannot be used by these tests, or null when it answers (GET /toxicity/openapi.json with
  * the anon key). The pages that need it are skipped then, saying so.
  */

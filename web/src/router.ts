@@ -28,7 +28,9 @@ export function route(hash: string): { page: Page; title: string; nav: string } 
     case "lookup":
       return { page: lookupPage, title: "Batch lookup", nav: "lookup" };
     case "mixtures":
-      if (parts[1]) return { page: (el, ctx) => mixturePage(el, ctx, parts[1]), title: "Mixture", nav: "mixtures" };
+      if (parts[1]) {
+        return { page: (el, ctx) => mixturePage(el, ctx, parts[1], params), title: "Mixture", nav: "mixtures" };
+      }
       return { page: mixturesPage, title: "Mixtures", nav: "mixtures" };
     case "signin":
       return { page: (el) => signInPage(el, params.get("next") ?? "#/"), title: "Sign in", nav: "" };

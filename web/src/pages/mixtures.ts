@@ -6,79 +6,25 @@ import { chartFigure, drawChart } from "../chart.ts";
 import { combobox } from "../combobox.ts";
 import { h, num, replace, status } from "../dom.ts";
 import { errorBox } from "../errors.ts";
-import { cell, CONCENTRATION_UNITS, type Json } from "../models.ts";
+import { cell, CONCENTRATION_UNITS } from "../models.ts";
 import type { PageContext } from "../router.ts";
 import { hitToSuggestion, searchMolecules } from "./search.ts";
 
-// The estimate's parts the page shows (supabase/functions/_shared/mixtures/estimate.ts: MixtureEstimate).
-interface Additivity {
-  ate_mix: number | null;
-  qualifier: string | null;
-  category: number | string | null;
-  possible_categories: (number | string)[];
-  unknown_percent: number;
-  unknown_adjustment: boolean;
-  formula: string;
-}
-interface ComponentResult {
-  name: string;
-  percent_w_w: number;
-  status: string;
-  used: {
-    ate: number;
-    qualifier: string;
-    tier: number;
-    species: string | null;
-    route: string | null;
-    citation: string | null;
-    why: string;
-  } | null;
-  not_used: { value: string; reason: string }[];
-  estimate_share: number | null;
-  ghs_share: number | null;
-  ghs_note: string | null;
-}
-export interface Estimate {
-  conversions: ({
-    ok: boolean;
-    name: string;
-    from: { value: number; unit: string };
-    percent_w_w?: number;
-    formula?: string;
-    reason?: string;
-  })[];
-  acute_oral: {
-    components: ComponentResult[];
-    unaccounted_percent: number;
-    ghs: Additivity;
-    estimate: Additivity;
-    missing: string[];
-    unknown_statement: string | null;
-    sources: string[];
-  } | null;
-  qv: {
-    qv_star: number | null;
-    formula: string;
-    terms: { name: string; percent_w_w: number; groups_per_molecule: number; term: number }[];
-    not_counted: { name: string; reason: string }[];
-    water: { percent_w_w: number; basis: string };
-  } | null;
-  interactions: {
-    flags: { components: [string, string]; kind: string; finding: string; citation: string; evidence: string }[];
-    no_data: [string, string][];
-    unidentified: string[];
-  };
-  not_computed: { part: string; reason: string }[];
-  missing?: string[];
-}
-/** GET /mixtures/{id}: the mixture (nested, or at the top level) with its components and its estimate. */
-interface SavedMixture extends Json {
-  mixture?: Json & { id: string; name: string; description?: string | null; components?: Json[] };
-  name?: string;
-  description?: string | null;
-  components?: Json[];
-  estimate: Estimate;
-}
+// The shapes are the API's own (supabase/functions/toxicity/mixture-schemas.ts, zod): only their types come
+// into the bundle, the schemas stay on the server.
+import type {
+  EstimateRequestBody,
+  EstimateResponseBody,
+} from "../../../supabase/functions/toxicity/mixture-schemas.ts";
+
+/** POST /mixtures/estimate's and GET /mixtures/{id}'s answer (EstimateResponse). */
+export type EstimateAnswer = EstimateResponseBody;
+/** The estimate itself (MixtureEstimateSchema); null in an answer whose composition the estimate refused. */
+export type Estimate = NonNullable<EstimateResponseBody["estimate"]>;
+type Additivity = NonNullable<Estimate["acute_oral"]>["ghs"];
+type RequestComponent = EstimateRequestBody["components"][number];
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const pct = (share: number | null) => (share === null ? "—" : `${num(share * 100, 3)} %`);
 
@@ -90,7 +36,7 @@ function categoryText(a: Additivity | undefined): string {
 /** The estimate view: headline figures, contributions, qv*, flagged pairs, missing data, conversions. */
 export function estimateView(e: Estimate, chartSpec?: unknown): HTMLElement {
   const ao = e.acute_oral;
-  const missing = [...new Set([...(ao?.missing ?? []), ...(e.missing ?? [])])];
+  const missing = ao?.missing ?? [];
   const contributions = ao?.components ?? [];
   const chart = chartFigure("Contributions", "each component's share of Σ Cᵢ / ATEᵢ (acute oral)");
   const spec = chartSpec ?? (contributions.some((c) => c.estimate_share !== null)
@@ -320,27 +266,123 @@ export function estimateView(e: Estimate, chartSpec?: unknown): HTMLElement {
   return view;
 }
 
-/** One saved mixture and its estimate. */
-export async function mixturePage(el: HTMLElement, ctx: PageContext, ref: string) {
+/** What an answer without an estimate says instead (the composition the estimate refuses, and why). */
+function notComputed(a: EstimateAnswer): HTMLElement {
+  return h(
+    "div",
+    { role: "alert", class: "error" },
+    h(
+      "p",
+      null,
+      h("strong", null, "No estimate: "),
+      a.not_computed_reason?.message ?? "the estimate could not be made for this composition.",
+    ),
+    a.not_computed_reason ? h("p", { class: "code" }, `Code ${a.not_computed_reason.code}`) : null,
+  );
+}
+
+/**
+ * The inputs a saved mixture does not store (solution density, water as the remainder), as a form that reopens
+ * the page with them in its address (#/mixtures/{id}?solution_density=1.05&water=remainder).
+ */
+function savedInputsForm(id: string, params: URLSearchParams): HTMLElement {
+  const density = h("input", {
+    id: "saved-density",
+    name: "solution_density",
+    type: "text",
+    inputmode: "decimal",
+    class: "short",
+    value: params.get("solution_density") ?? "",
+    "aria-describedby": "saved-density-hint",
+  });
+  const water = h("input", {
+    id: "saved-water",
+    name: "water",
+    type: "checkbox",
+    checked: params.get("water") === "remainder",
+  });
+  return h(
+    "form",
+    {
+      class: "stack",
+      "aria-labelledby": "inputs-h",
+      onsubmit: (ev: Event) => {
+        ev.preventDefault();
+        const q = new URLSearchParams();
+        const d = density.value.trim().replace(",", ".");
+        if (d) q.set("solution_density", d);
+        if (water.checked) q.set("water", "remainder");
+        location.hash = `#/mixtures/${encodeURIComponent(id)}${q.size ? `?${q}` : ""}`;
+      },
+    },
+    h("h2", { id: "inputs-h" }, "What the saved mixture does not store"),
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: "saved-density" }, "Solution density, g/mL"),
+      h(
+        "p",
+        { id: "saved-density-hint", class: "hint" },
+        "Needed to convert M and % w/v to % w/w (VS55: about 1.05). Never assumed.",
+      ),
+      density,
+    ),
+    h(
+      "div",
+      { class: "field checkbox" },
+      water,
+      h("label", { for: "saved-water" }, "Water makes up the rest (for qv*)"),
+    ),
+    h("button", { type: "submit" }, "Recompute"),
+  );
+}
+
+/**
+ * One saved mixture (GET /mixtures/{id}, id a uuid) and its estimate, with the API's chart of contributions.
+ * `params`: solution_density and water, passed on to the API as they are.
+ */
+export async function mixturePage(
+  el: HTMLElement,
+  ctx: PageContext,
+  ref: string,
+  params: URLSearchParams = new URLSearchParams(),
+) {
   el.append(h("h1", { tabindex: "-1" }, "Mixture"), status("Loading the mixture…"));
-  const m = await call<SavedMixture>(`mixtures/${encodeURIComponent(ref)}`);
-  if (!ctx.isCurrent()) return;
-  let spec: unknown;
-  try {
-    spec = await call<unknown>(`mixtures/${encodeURIComponent(ref)}/chart`);
-  } catch {
-    spec = undefined; // the view draws the contributions itself
+  if (!UUID_RE.test(ref)) {
+    replace(
+      el,
+      h("h1", { tabindex: "-1" }, "Mixture"),
+      h(
+        "div",
+        { role: "alert", class: "error" },
+        h("p", null, "A saved mixture is opened by its id (a uuid such as 762d4ba3-cccf-55a1-b17a-8b8e842aa4f0)."),
+      ),
+    );
+    return;
   }
+  const id = encodeURIComponent(ref);
+  const q = new URLSearchParams();
+  for (const k of ["solution_density", "water"]) {
+    const v = params.get(k);
+    if (v) q.set(k, v);
+  }
+  const qs = q.size ? `?${q}` : "";
+  const [m, spec] = await Promise.all([
+    call<EstimateAnswer>(`mixtures/${id}${qs}`),
+    // The server's spec; without it (an older API, or no contribution to draw) the view draws its own.
+    call<unknown>(`mixtures/${id}/chart${qs}`).catch(() => undefined),
+  ]);
   if (!ctx.isCurrent()) return;
-  const name = String(m.mixture?.name ?? m.name ?? ref);
-  const description = m.mixture?.description ?? m.description;
-  const components = m.components ?? m.mixture?.components ?? [];
+  const name = m.mixture?.name ?? ref;
   document.title = `${name} · CryoProtect`;
+  // What was stated for each component: the estimate's conversions keep the value and unit as given.
+  const stated = m.estimate?.conversions ?? [];
   replace(
     el,
     h("h1", { tabindex: "-1" }, name),
-    description ? h("p", { class: "lead" }, cell(description)) : null,
-    components.length
+    m.mixture?.description ? h("p", { class: "lead" }, cell(m.mixture.description)) : null,
+    m.mixture?.citation ? h("p", { class: "citation" }, `Source: ${m.mixture.citation}`) : null,
+    m.components.length
       ? h(
         "section",
         { "aria-labelledby": "comp-h", class: "card" },
@@ -348,19 +390,26 @@ export async function mixturePage(el: HTMLElement, ctx: PageContext, ref: string
         h(
           "ul",
           null,
-          components.map((c) =>
-            h("li", null, `${cell(c.name ?? c.molecule)}: ${cell(c.concentration ?? c.value)} ${cell(c.unit)}`)
-          ),
+          m.components.map((c) => {
+            const s = stated.find((x) => x.name === c.molecule.name);
+            return h(
+              "li",
+              null,
+              h("a", { href: `#/molecules/${encodeURIComponent(c.molecule.id)}` }, c.molecule.name),
+              s ? `: ${num(s.from.value)} ${s.from.unit}` : "",
+            );
+          }),
         ),
       )
       : null,
-    estimateView(m.estimate, spec),
+    h("section", { class: "card" }, savedInputsForm(ref, params)),
+    m.estimate ? estimateView(m.estimate, spec) : notComputed(m),
   );
 }
 
 interface Row {
   element: HTMLElement;
-  read(): { molecule: string; name: string; value: number; unit: string } | null;
+  read(): { molecule: string; name: string; value: number; unit: string; penetrating: boolean } | null;
 }
 
 let rowSeq = 0;
@@ -389,6 +438,8 @@ function componentRow(onRemove: (r: Row) => void, initial?: { name: string; valu
     { id: `unit-${n}`, name: `unit-${n}` },
     CONCENTRATION_UNITS.map((u) => h("option", { value: u, selected: u === (initial?.unit ?? "% w/w") }, u)),
   );
+  // qv* counts the penetrating CPAs and is computed only when every component says whether it penetrates.
+  const penetrating = h("input", { id: `penetrating-${n}`, name: `penetrating-${n}`, type: "checkbox", checked: true });
   const row: Row = {
     element: h(
       "fieldset",
@@ -397,6 +448,12 @@ function componentRow(onRemove: (r: Row) => void, initial?: { name: string; valu
       box.element,
       h("div", { class: "field" }, h("label", { for: `value-${n}` }, "Concentration"), value),
       h("div", { class: "field" }, h("label", { for: `unit-${n}` }, "Unit"), unit),
+      h(
+        "div",
+        { class: "field checkbox" },
+        penetrating,
+        h("label", { for: `penetrating-${n}` }, "Penetrates cells (counted in qv*)"),
+      ),
       h("button", {
         type: "button",
         class: "secondary remove",
@@ -414,6 +471,7 @@ function componentRow(onRemove: (r: Row) => void, initial?: { name: string; valu
         name,
         value: value.value.trim() === "" ? NaN : v,
         unit: unit.value,
+        penetrating: penetrating.checked,
       };
     },
   };
@@ -475,19 +533,24 @@ export function mixturesPage(el: HTMLElement, ctx: PageContext) {
           return;
         }
         const d = density.value.trim();
-        const body = {
-          components: components.map((c) => ({ molecule: c.molecule, concentration: c.value, unit: c.unit })),
+        const body: EstimateRequestBody = {
+          components: components.map((c): RequestComponent => ({
+            molecule: c.molecule,
+            value: c.value,
+            unit: c.unit,
+            penetrating: c.penetrating,
+          })),
           water: waterRemainder.checked ? "remainder" : null,
           solution_density: d ? Number(d.replace(",", ".")) : null,
         };
         replace(out, status("Estimating…"));
         try {
-          const e = await call<{ estimate: Estimate } & Estimate>("mixtures/estimate", { body });
+          const a = await call<EstimateAnswer>("mixtures/estimate", { body });
           if (!ctx.isCurrent()) return;
           replace(
             out,
             h("h2", { class: "visually-hidden" }, "Estimate of the composed mixture"),
-            estimateView(e.estimate ?? e),
+            a.estimate ? estimateView(a.estimate) : notComputed(a),
           );
         } catch (err) {
           replace(out, errorBox(err, "The estimate could not be made"));
@@ -531,7 +594,8 @@ export function mixturesPage(el: HTMLElement, ctx: PageContext) {
     name: "mixture",
     type: "text",
     required: true,
-    placeholder: "VS55, M22, or a mixture id",
+    placeholder: "762d4ba3-cccf-55a1-b17a-8b8e842aa4f0",
+    "aria-describedby": "mixture-ref-hint",
   });
   const open = h(
     "form",
@@ -545,7 +609,13 @@ export function mixturesPage(el: HTMLElement, ctx: PageContext) {
       },
     },
     h("h2", { id: "open-h" }, "Open a saved mixture"),
-    h("div", { class: "field" }, h("label", { for: "mixture-ref" }, "Mixture name or id"), openRef),
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: "mixture-ref" }, "Mixture id"),
+      h("p", { id: "mixture-ref-hint", class: "hint" }, "The saved mixture's id (a uuid), as the API names it."),
+      openRef,
+    ),
     h("button", { type: "submit" }, "Open"),
   );
 

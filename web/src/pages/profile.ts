@@ -332,7 +332,8 @@ export async function profilePage(el: HTMLElement, ctx: PageContext, ref: string
   );
 
   try {
-    const spec = await call<unknown>(`molecules/${encodeURIComponent(ref)}/chart`);
+    // By id: the chart route takes a uuid, InChIKey or CAS, not a name the profile route also resolves.
+    const spec = await call<unknown>(`molecules/${encodeURIComponent(m.id)}/chart`);
     if (ctx.isCurrent()) await drawChart(chart.area, spec, `Toxicity chart of ${m.name}`);
   } catch (e) {
     if (ctx.isCurrent()) replace(chart.area, errorBox(e, "The chart could not be drawn"));
