@@ -99,7 +99,7 @@ export const API_QUERIES = {
     kind: "complex",
     requires: "private.toxicity_lookup(jsonb, text[], integer)",
     text: `select l.ord, l.matches, l.summary, l.records, l.more_records
-           from private.toxicity_lookup($1::jsonb, null, 5) l order by l.ord`,
+           from private.toxicity_lookup($1::text::jsonb, null, 5) l order by l.ord`,
   },
   api_search: {
     title: "toxicity API search (private.toxicity_search, 20)",
