@@ -371,9 +371,11 @@ function concurrencyChart(steady) {
 /** For each KPI that can miss: the change that would close it (the report's closing note). */
 const CLOSE = {
   rls_overhead:
-    "The member's extra cost is the membership InitPlan (a second index probe of team_members per statement) and the policy filter on the rows read. " +
-    "What closes it: helpers whose query is planned once per connection (plpgsql; issue 13 item 3, the RLS-gap work, measured with `node scripts/bench/rls-gap.mjs`) " +
-    "or team ids carried in the token (custom access-token hook) with a tested staleness bound and revocation. For the batch lookup the absolute bound " +
+    "The member's extra cost is the membership InitPlan and the policy filter on the rows read; the helpers are plpgsql (their query is planned " +
+    "once per connection, 20261130070000_lean_access_helpers.sql), so what remains is mostly per-statement work outside planning and execution " +
+    "(the policies' rewrite). On a 0.1 ms lookup RLS with no helper call at all is already about ×1.2 (docs/rls-performance.md, " +
+    "`node scripts/bench/rls-gap.mjs`). What would close more of it: one combined helper per policy (the service path calls two), and team ids " +
+    "carried in the token (custom access-token hook) once a revocation check cheaper than the probe exists. For the batch lookup the absolute bound " +
     "(0.1 ms) is the policy filter over 1,000 rows (≈ 0.5 µs each); its ratio is the meaningful target there.",
   p95:
     "A p95 far above its p50 is the tail of a shared 2-core machine (other sessions, pg_cron refreshes), not the plan: re-run on an idle machine; " +
