@@ -51,7 +51,7 @@ comment on table private.toxicity_curators is
   'Teams whose toxicity imports may write public records; changed only by the project owner (no API role has access).';
 revoke all on private.toxicity_curators from public, anon, authenticated, cryo_service;
 
-/** The public data sets an import may name, with the facts of ../shared/data/toxicity/PROVENANCE.md. */
+/** The public data sets an import may name: each row's url, version and citation name where its facts come from. */
 create table private.toxicity_known_sources (
   name text primary key check (name ~ '^[a-z0-9][a-z0-9_.-]{0,63}$'),
   title text not null,
