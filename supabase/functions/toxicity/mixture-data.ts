@@ -7,12 +7,11 @@ import { casValid, INCHIKEY_RE } from "../_shared/identifiers.mjs";
 import type { ToxValue } from "../_shared/mixtures/ghs.ts";
 import type { MixtureComponentInput } from "../_shared/mixtures/estimate.ts";
 import { ApiError } from "../_shared/errors.ts";
+import { CAS_SHAPE, UUID_RE } from "./schemas.ts";
 
 type Tx = Sql;
 
 export type RefKind = "id" | "inchikey" | "cas" | "name";
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const CAS_SHAPE = /^\d{2,7}-\d{2}-\d$/;
 
 /** How a reference is read: a uuid, an InChIKey, a CAS number (check digit verified), else a name or synonym. */
 export function refKind(ref: string): RefKind {

@@ -9,6 +9,7 @@ import { MIXTURE_ERROR_CODES } from "../_shared/mixtures/errors.ts";
 /** At most this many components in one composition (VS55 has 3, M22 8; 20 is far above any real cocktail). */
 export const MAX_COMPONENTS = 20;
 
+// Not imported from schemas.ts: web/ type-checks this module, and schemas.ts pulls in the untyped identifiers.mjs.
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** No control characters (NUL, newlines…) in any text we accept: they name nothing and only reach logs. */
 // deno-lint-ignore no-control-regex

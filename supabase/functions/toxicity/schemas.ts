@@ -7,7 +7,8 @@ import { casValid, DTXSID_RE, INCHIKEY_RE } from "../_shared/identifiers.mjs";
 import { TOXICITY_QUALIFIERS, TOXICITY_VALUE_TYPES, VISIBILITIES } from "../_shared/vocabulary.ts";
 
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const CAS_SHAPE = /^\d{2,7}-\d{2}-\d$/;
+/** The shape of a CAS registry number (its check digit: casValid). */
+export const CAS_SHAPE = /^\d{2,7}-\d{2}-\d$/;
 // No control characters (NUL included) in any text a caller sends: they are never a name or an identifier.
 // deno-lint-ignore no-control-regex
 const PRINTABLE = /^[^\u0000-\u001f\u007f]*$/;
